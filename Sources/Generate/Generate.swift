@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Sample text from a Finch or Hugging Face GPT-2 checkpoint, benchmark it, quantize it.",
+        subcommands: []
+    )
+}

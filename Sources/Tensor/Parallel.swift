@@ -1,0 +1,70 @@
+import Dispatch
+import Foundation
+
+/// Work splitting for the non-GEMM kernels: large loops are spread over the cores,
+/// small ones stay on the calling thread where a dispatch would cost more than it saves.
+public enum Parallel {
+    /// Number of worker threads the kernels use (the machine's active cores).
+    public static let coreCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Below this many scalar operations a loop runs single-threaded.
+    public static let minimumWorkPerThread = 32_768
+
+    /// Calls `body(range)` on disjoint chunks covering `0..<count`, in parallel when
+    /// `count * costPerItem` is large enough. Chunks are contiguous so each thread streams memory.
+    public static func forEachChunk(
+        _ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void
+    ) {
+        guard count > 0 else { return }
+        let work = count * max(1, costPerItem)
+        let threads = min(coreCount, max(1, work / minimumWorkPerThread), count)
+        if threads <= 1 {
+            body(0..<count)
+            return
+        }
+        let chunk = (count + threads - 1) / threads
+        run(threads) { t in
+            let start = t * chunk
+            let end = min(count, start + chunk)
+            if start < end { body(start..<end) }
+        }
+    }
+
+    /// Like `forEachChunk`, but also hands the body its chunk index so it can write
+    /// per-thread partial results (e.g. a weight gradient summed over rows) without locks.
+    /// Returns the number of chunks used; partial buffers must hold `coreCount` slots.
+    @discardableResult
+    public static func forEachChunkIndexed(
+        _ count: Int, costPerItem: Int = 1, _ body: (Int, Range<Int>) -> Void
+    ) -> Int {
+        guard count > 0 else { return 0 }
+        let work = count * max(1, costPerItem)
+        let threads = min(coreCount, max(1, work / minimumWorkPerThread), count)
+        if threads <= 1 {
+            body(0, 0..<count)
+            return 1
+        }
+        let chunk = (count + threads - 1) / threads
+        run(threads) { t in
+            let start = t * chunk
+            let end = min(count, start + chunk)
+            if start < end { body(t, start..<end) }
+        }
+        return threads
+    }
+
+    /// Runs `body(0..<iterations)` concurrently and returns when all are done. The kernels
+    /// hand it closures over raw pointers to disjoint memory; Dispatch wants them Sendable,
+    /// which the type system cannot see, so the closure crosses in a box.
+    static func run(_ iterations: Int, _ body: (Int) -> Void) {
+        withoutActuallyEscaping(body) { escapable in
+            let box = UncheckedSendableBox(escapable)
+            DispatchQueue.concurrentPerform(iterations: iterations) { box.value($0) }
+        }
+    }
+}
+
+struct UncheckedSendableBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

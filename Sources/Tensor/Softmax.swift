@@ -1,0 +1,100 @@
+/// Softmax over the last dimension, plain and causal. Rows are independent.
+public enum Softmax {
+    /// probs[r, :] = softmax(input[r, :]) for `rows` rows of `columns` values.
+    public static func forward(
+        probs: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, rows: Int, columns: Int
+    ) {
+        Parallel.forEachChunk(rows, costPerItem: 4 * columns) { range in
+            for r in range {
+                normalise(probs + r * columns, input + r * columns, valid: columns)
+            }
+        }
+    }
+
+    /// dInput += probs ⊙ (dProbs - Σ probs·dProbs), row by row.
+    public static func backward(
+        dInput: UnsafeMutablePointer<Float>, dProbs: UnsafePointer<Float>, probs: UnsafePointer<Float>,
+        rows: Int, columns: Int
+    ) {
+        Parallel.forEachChunk(rows, costPerItem: 4 * columns) { range in
+            for r in range {
+                let o = r * columns
+                rowBackward(dInput + o, dProbs + o, probs + o, valid: columns)
+            }
+        }
+    }
+
+    /// Causal softmax of attention scores `[rows, columns]`: row r attends to columns
+    /// 0...(r + offset), where `offset` is the number of earlier positions (0 for a full
+    /// sequence; the cache length when decoding). Masked entries are written as 0.
+    /// `scale` multiplies the scores first (1/√head_dim for attention).
+    public static func causalForward(
+        probs: UnsafeMutablePointer<Float>, scores: UnsafePointer<Float>,
+        rows: Int, columns: Int, offset: Int = 0, scale: Float = 1
+    ) {
+        Parallel.forEachChunk(rows, costPerItem: 2 * columns) { range in
+            for r in range {
+                let valid = min(columns, r + offset + 1)
+                let p = probs + r * columns
+                let s = scores + r * columns
+                if scale != 1 {
+                    for j in 0..<valid { p[j] = s[j] * scale }
+                    normalise(p, UnsafePointer(p), valid: valid)
+                } else {
+                    normalise(p, s, valid: valid)
+                }
+                if valid < columns { (p + valid).update(repeating: 0, count: columns - valid) }
+            }
+        }
+    }
+
+    /// dScores = scale · probs ⊙ (dProbs - Σ probs·dProbs) on the causal part, 0 above it.
+    /// Writes (does not accumulate) so the caller can reuse the buffer.
+    public static func causalBackward(
+        dScores: UnsafeMutablePointer<Float>, dProbs: UnsafePointer<Float>, probs: UnsafePointer<Float>,
+        rows: Int, columns: Int, offset: Int = 0, scale: Float = 1
+    ) {
+        Parallel.forEachChunk(rows, costPerItem: 2 * columns) { range in
+            for r in range {
+                let valid = min(columns, r + offset + 1)
+                let o = r * columns
+                let ds = dScores + o, dp = dProbs + o, p = probs + o
+                let weighted = VectorMath.dot(p, dp, valid)
+                for j in 0..<valid { ds[j] = scale * p[j] * (dp[j] - weighted) }
+                if valid < columns { (ds + valid).update(repeating: 0, count: columns - valid) }
+            }
+        }
+    }
+
+    /// out[0..<valid] = softmax(x[0..<valid]); `out` may alias `x`.
+    @inline(__always)
+    static func normalise(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, valid: Int) {
+        let maximum = VectorMath.max(x, valid)
+        var total: Float = 0
+        var j = 0
+        var acc = VectorMath.Vector()
+        while j + 8 <= valid {
+            let e = VectorMath.exp(VectorMath.load(x + j) - maximum)
+            VectorMath.store(e, out + j)
+            acc += e
+            j += 8
+        }
+        total = acc.sum()
+        while j < valid {
+            let e = VectorMath.exp(x[j] - maximum)
+            out[j] = e
+            total += e
+            j += 1
+        }
+        let inverse = 1 / total
+        for k in 0..<valid { out[k] *= inverse }
+    }
+
+    @inline(__always)
+    static func rowBackward(
+        _ dx: UnsafeMutablePointer<Float>, _ dp: UnsafePointer<Float>, _ p: UnsafePointer<Float>, valid: Int
+    ) {
+        let weighted = VectorMath.dot(p, dp, valid)
+        for j in 0..<valid { dx[j] += p[j] * (dp[j] - weighted) }
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train, fine-tune and prepare data for Finch GPT models.",
+        subcommands: []
+    )
+}
