@@ -1,0 +1,98 @@
+import Tensor
+
+/// One pre-LayerNorm block, forward and backward side by side:
+///   x = x + attn.c_proj(attention(attn.c_attn(ln_1(x))))
+///   x = x + mlp.c_proj(gelu(mlp.c_fc(ln_2(x))))
+extension GPTModel {
+    /// Runs block `l` on `saved.input`, keeping what backward needs in `saved`, and writes the
+    /// block's output (the residual stream) to `output` [B, T, C].
+    func blockForward(_ l: Int, saved: Activations.Block, output: UnsafeMutablePointer<Float>, rows n: Int,
+                      batchSize: Int, length: Int) {
+        let c = config.embeddingSize
+        let p = layout.blocks[l]
+        LayerNorm.forward(out: saved.ln1.pointer, mean: saved.ln1Mean.pointer, rstd: saved.ln1Rstd.pointer,
+                          input: saved.input.pointer, weight: weight(p.ln1Weight), bias: weight(p.ln1Bias),
+                          rows: n, channels: c, eps: config.layerNormEpsilon)
+        Linear.forward(out: saved.qkv.pointer, input: saved.ln1.pointer,
+                       weight: weight(p.attentionWeight), bias: weight(p.attentionBias),
+                       rows: n, inFeatures: c, outFeatures: 3 * c)
+        Attention.forward(out: saved.attentionOut.pointer, probs: saved.attentionProbs.pointer,
+                          qkv: saved.qkv.pointer, batchSize: batchSize, length: length,
+                          channels: c, heads: config.headCount)
+        // afterAttention = input + c_proj(attentionOut): the projection accumulates onto a copy of the input.
+        saved.afterAttention.pointer.update(from: saved.input.pointer, count: n * c)
+        Matmul.gemm(m: n, n: c, k: c, a: saved.attentionOut.pointer, b: weight(p.attentionProjWeight),
+                    beta: 1, c: saved.afterAttention.pointer)
+        addBias(saved.afterAttention.pointer, weight(p.attentionProjBias), rows: n, columns: c)
+
+        LayerNorm.forward(out: saved.ln2.pointer, mean: saved.ln2Mean.pointer, rstd: saved.ln2Rstd.pointer,
+                          input: saved.afterAttention.pointer, weight: weight(p.ln2Weight), bias: weight(p.ln2Bias),
+                          rows: n, channels: c, eps: config.layerNormEpsilon)
+        Linear.forward(out: saved.fc.pointer, input: saved.ln2.pointer,
+                       weight: weight(p.fcWeight), bias: weight(p.fcBias),
+                       rows: n, inFeatures: c, outFeatures: 4 * c)
+        let gelu = activations!.geluOut.pointer
+        GELU.forward(out: gelu, input: saved.fc.pointer, count: n * 4 * c)
+        output.update(from: saved.afterAttention.pointer, count: n * c)
+        Matmul.gemm(m: n, n: c, k: 4 * c, a: gelu, b: weight(p.fcProjWeight), beta: 1, c: output)
+        addBias(output, weight(p.fcProjBias), rows: n, columns: c)
+    }
+
+    /// Backward through block `l`. On entry `scratch.gradResidual` holds d(output); on return it
+    /// holds d(input). Parameter gradients accumulate into `grads`.
+    func blockBackward(_ l: Int, saved: Activations.Block, scratch: Activations,
+                       grads: UnsafeMutablePointer<Float>, rows n: Int, batchSize: Int, length: Int) {
+        let c = config.embeddingSize
+        let p = layout.blocks[l]
+        let dResidual = scratch.gradResidual.pointer
+
+        // MLP branch. The GELU output is recomputed rather than stored.
+        let gelu = scratch.geluOut.pointer
+        GELU.forward(out: gelu, input: saved.fc.pointer, count: n * 4 * c)
+        scratch.gradGelu.zero()
+        Linear.backward(dInput: scratch.gradGelu.pointer, dWeight: grads + p.fcProjWeight, dBias: grads + p.fcProjBias,
+                        dOut: dResidual, input: gelu, weight: weight(p.fcProjWeight),
+                        rows: n, inFeatures: 4 * c, outFeatures: c)
+        scratch.gradFC.zero()
+        GELU.backward(dInput: scratch.gradFC.pointer, dOut: scratch.gradGelu.pointer, input: saved.fc.pointer,
+                      count: n * 4 * c)
+        scratch.gradNormed.zero()
+        Linear.backward(dInput: scratch.gradNormed.pointer, dWeight: grads + p.fcWeight, dBias: grads + p.fcBias,
+                        dOut: scratch.gradFC.pointer, input: saved.ln2.pointer, weight: weight(p.fcWeight),
+                        rows: n, inFeatures: c, outFeatures: 4 * c)
+        // The residual path passes dResidual through unchanged; ln_2's path adds to it.
+        LayerNorm.backward(dInput: dResidual, dWeight: grads + p.ln2Weight, dBias: grads + p.ln2Bias,
+                           dOut: scratch.gradNormed.pointer, input: saved.afterAttention.pointer,
+                           weight: weight(p.ln2Weight), mean: saved.ln2Mean.pointer, rstd: saved.ln2Rstd.pointer,
+                           rows: n, channels: c)
+
+        // Attention branch.
+        scratch.gradAttentionOut.zero()
+        Linear.backward(dInput: scratch.gradAttentionOut.pointer, dWeight: grads + p.attentionProjWeight,
+                        dBias: grads + p.attentionProjBias, dOut: dResidual, input: saved.attentionOut.pointer,
+                        weight: weight(p.attentionProjWeight), rows: n, inFeatures: c, outFeatures: c)
+        scratch.gradQKV.zero()
+        Attention.backward(dQKV: scratch.gradQKV.pointer, dOut: scratch.gradAttentionOut.pointer,
+                           probs: saved.attentionProbs.pointer, qkv: saved.qkv.pointer,
+                           scratch: scratch.gradAttentionProbs.pointer,
+                           batchSize: batchSize, length: length, channels: c, heads: config.headCount)
+        scratch.gradNormed.zero()
+        Linear.backward(dInput: scratch.gradNormed.pointer, dWeight: grads + p.attentionWeight,
+                        dBias: grads + p.attentionBias, dOut: scratch.gradQKV.pointer, input: saved.ln1.pointer,
+                        weight: weight(p.attentionWeight), rows: n, inFeatures: c, outFeatures: 3 * c)
+        LayerNorm.backward(dInput: dResidual, dWeight: grads + p.ln1Weight, dBias: grads + p.ln1Bias,
+                           dOut: scratch.gradNormed.pointer, input: saved.input.pointer,
+                           weight: weight(p.ln1Weight), mean: saved.ln1Mean.pointer, rstd: saved.ln1Rstd.pointer,
+                           rows: n, channels: c)
+    }
+
+    /// x[r, :] += bias for every row.
+    func addBias(_ x: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, rows: Int, columns: Int) {
+        Parallel.forEachChunk(rows, costPerItem: columns) { range in
+            for r in range {
+                let row = x + r * columns
+                for j in 0..<columns { row[j] += bias[j] }
+            }
+        }
+    }
+}

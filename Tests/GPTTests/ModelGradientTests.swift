@@ -1,0 +1,88 @@
+import GPT
+import Tensor
+import XCTest
+
+/// The whole model's backward pass against central finite differences of its loss, on a
+/// random model with odd sizes (3 heads of 4, vocab 23, context 7) and an ignored target.
+final class ModelGradientTests: XCTestCase {
+    let config = GPTConfig(layerCount: 2, headCount: 3, embeddingSize: 12, contextLength: 7, vocabSize: 23)
+    let batchSize = 2, length = 7
+
+    func makeModel() -> GPTModel {
+        let model = GPTModel(config: config, seed: 7)
+        // Larger weights than the 0.02 init make every gradient big enough to measure in float32.
+        var generator = SeededGenerator(seed: 11)
+        for i in 0..<model.parameterCount {
+            model.parameters.pointer[i] += 0.3 * generator.nextNormal()
+        }
+        return model
+    }
+
+    func batch() -> (tokens: [Int32], targets: [Int32]) {
+        var generator = SeededGenerator(seed: 3)
+        let tokens = (0..<batchSize * length).map { _ in Int32(generator.nextInt(below: config.vocabSize)) }
+        var targets = (0..<batchSize * length).map { _ in Int32(generator.nextInt(below: config.vocabSize)) }
+        targets[5] = CrossEntropy.ignoreIndex
+        return (tokens, targets)
+    }
+
+    func testBackwardMatchesFiniteDifferences() throws {
+        let model = makeModel()
+        let (tokens, targets) = batch()
+        model.zeroGradients()
+        try model.forwardBackward(tokens: tokens, targets: targets, batchSize: batchSize, length: length)
+        let analytic = model.gradients!.toArray()
+
+        var checked = 0
+        var generator = SeededGenerator(seed: 5)
+        for entry in model.layout.entries {
+            // A few elements of every parameter tensor, chosen at random.
+            for _ in 0..<3 {
+                let index = entry.offset + generator.nextInt(below: entry.count)
+                let original = model.parameters.pointer[index]
+                let h: Float = 1e-2
+                model.parameters.pointer[index] = original + h
+                let plus = try model.lossSum(tokens: tokens, targets: targets, batchSize: batchSize, length: length)
+                model.parameters.pointer[index] = original - h
+                let minus = try model.lossSum(tokens: tokens, targets: targets, batchSize: batchSize, length: length)
+                model.parameters.pointer[index] = original
+                let numeric = (plus.sum - minus.sum) / Double(plus.count) / Double(2 * h)
+                let error = abs(Double(analytic[index]) - numeric)
+                XCTAssertLessThanOrEqual(error, 2e-3 + 2e-2 * abs(numeric),
+                    "\(entry.name)[\(index - entry.offset)]: analytic \(analytic[index]), numeric \(numeric)")
+                checked += 1
+            }
+        }
+        XCTAssertEqual(checked, 3 * model.layout.entries.count)
+    }
+
+    func testRejectsOutOfRangeInput() throws {
+        let model = makeModel()
+        var (tokens, targets) = batch()
+        tokens[3] = Int32(config.vocabSize)
+        XCTAssertThrowsError(try model.loss(tokens: tokens, targets: targets, batchSize: batchSize, length: length)) {
+            XCTAssertTrue("\($0)".contains("outside the vocabulary"), "\($0)")
+        }
+        tokens[3] = 0
+        targets[0] = -5
+        XCTAssertThrowsError(try model.loss(tokens: tokens, targets: targets, batchSize: batchSize, length: length))
+        let tooLong = [Int32](repeating: 0, count: 8)
+        XCTAssertThrowsError(try model.logits(tokens: tooLong, batchSize: 1, length: 8)) {
+            XCTAssertTrue("\($0)".contains("context"), "\($0)")
+        }
+    }
+
+    func testSameSeedGivesIdenticalModel() {
+        let a = GPTModel(config: config, seed: 42), b = GPTModel(config: config, seed: 42), c = GPTModel(config: config, seed: 43)
+        XCTAssertEqual(a.parameters.toArray(), b.parameters.toArray())
+        XCTAssertNotEqual(a.parameters.toArray(), c.parameters.toArray())
+    }
+
+    func testPresetParameterCounts() {
+        // slm60m: about 57.5M parameters with GPT-2's vocabulary.
+        let slm = ParameterLayout(config: GPTConfig.presets["slm60m"]!)
+        XCTAssertEqual(Double(slm.count) / 1e6, 57.5, accuracy: 0.1)
+        // GPT-2 small has 124,439,808 parameters.
+        XCTAssertEqual(ParameterLayout(config: GPTConfig.presets["gpt2"]!).count, 124_439_808)
+    }
+}
