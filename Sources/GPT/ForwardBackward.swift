@@ -87,7 +87,7 @@ extension GPTModel {
                                 lossScale: Float = 1) throws -> Float {
         try checkTargets(targets, count: batchSize * length)
         if gradients == nil { zeroGradients() }
-        let grads = gradients!.pointer
+        let grads: UnsafeMutablePointer<Float>? = isFrozen ? nil : gradients!.pointer
         let act = try forwardTrunk(tokens: tokens, batchSize: batchSize, length: length)
         targets.withUnsafeBufferPointer { act.targets.update(from: $0.baseAddress!, count: act.rows) }
         let scored = targets.reduce(0) { $0 + ($1 == CrossEntropy.ignoreIndex ? 0 : 1) }
@@ -99,14 +99,15 @@ extension GPTModel {
         // The head writes d(lnFinal) into gradNormed; ln_f's backward turns it into d(output).
         act.gradNormed.zero()
         let (sum, count) = languageModelHead(act, gradientScale: lossScale / Float(scored), grads: grads)
-        LayerNorm.backward(dInput: act.gradResidual.pointer, dWeight: grads + layout.lnFinalWeight,
-                           dBias: grads + layout.lnFinalBias, dOut: act.gradNormed.pointer, input: act.output.pointer,
+        LayerNorm.backward(dInput: act.gradResidual.pointer, dWeight: grads.map { $0 + layout.lnFinalWeight },
+                           dBias: grads.map { $0 + layout.lnFinalBias }, dOut: act.gradNormed.pointer, input: act.output.pointer,
                            weight: weight(layout.lnFinalWeight), mean: act.lnFinalMean.pointer,
                            rstd: act.lnFinalRstd.pointer, rows: n, channels: c)
         for l in stride(from: config.layerCount - 1, through: 0, by: -1) {
             blockBackward(l, saved: act.blocks[l], scratch: act, grads: grads, rows: n,
                           batchSize: batchSize, length: length)
         }
+        guard let grads else { return Float(sum / Double(count)) }
         let dx = act.gradResidual.pointer
         Embedding.backward(dTable: grads + layout.tokenEmbedding, dOut: dx, indices: act.tokens, rows: n, channels: c)
         let dwpe = grads + layout.positionEmbedding
@@ -120,6 +121,7 @@ extension GPTModel {
     /// never all in memory. With a `gradientScale` it also back-propagates: d(lnFinal) goes to
     /// `gradNormed`, and the head's share of the embedding gradient to `grads`.
     func languageModelHead(_ act: Activations, gradientScale: Float?, grads: UnsafeMutablePointer<Float>?) -> (sum: Double, count: Int) {
+        // With a scale but no gradient buffer (a frozen base) only d(lnFinal) is computed.
         let c = config.embeddingSize
         let v = config.vocabSize
         let wte = weight(layout.tokenEmbedding)
@@ -132,15 +134,17 @@ extension GPTModel {
             let logits = act.logitsChunk.pointer
             Matmul.gemm(transposeB: true, m: rows, n: v, k: c, a: input, b: wte, c: logits)
             let result: (sum: Double, count: Int)
-            if let gradientScale, let grads {
+            if let gradientScale {
                 result = CrossEntropy.forwardBackward(logitsToGradients: logits, losses: nil,
                                                       targets: act.targets + start, rows: rows, vocab: v,
                                                       gradientScale: gradientScale)
                 // d(lnFinal) [rows, C] = dLogits · wte ;  d(wte) [V, C] += dLogitsᵀ · lnFinal
                 Matmul.gemm(m: rows, n: c, k: v, a: logits, b: wte, beta: 1,
                             c: act.gradNormed.pointer + start * c)
-                Matmul.gemm(transposeA: true, m: v, n: c, k: rows, a: logits, b: input, beta: 1,
-                            c: grads + layout.tokenEmbedding)
+                if let grads {
+                    Matmul.gemm(transposeA: true, m: v, n: c, k: rows, a: logits, b: input, beta: 1,
+                                c: grads + layout.tokenEmbedding)
+                }
             } else {
                 result = CrossEntropy.forward(losses: nil, logits: logits, targets: act.targets + start,
                                               rows: rows, vocab: v)

@@ -14,6 +14,12 @@ public final class GPTModel: @unchecked Sendable {
 
     var activations: Activations?
 
+    /// Extra trainable terms on the projections (LoRA); nil for plain training and inference.
+    public var adapter: ProjectionAdapter?
+    /// When true the backward pass computes no gradient for the model's own parameters, only
+    /// what flows through them to the adapter: fine-tuning needs no gradient buffer for the base.
+    public var isFrozen = false
+
     /// A model with zeroed parameters, for loading a checkpoint into.
     public init(config: GPTConfig) {
         self.config = config
@@ -51,8 +57,12 @@ public final class GPTModel: @unchecked Sendable {
     @inline(__always)
     func weight(_ offset: Int) -> UnsafeMutablePointer<Float> { parameters.pointer + offset }
 
-    /// Creates (or clears) the gradient buffer.
+    /// Creates (or clears) the gradient buffer. A frozen model keeps a one-element placeholder.
     public func zeroGradients() {
+        if isFrozen {
+            if gradients == nil { gradients = FloatBuffer(count: 0) }
+            return
+        }
         if let gradients {
             gradients.zero()
         } else {

@@ -16,6 +16,7 @@ extension GPTModel {
         Linear.forward(out: saved.qkv.pointer, input: saved.ln1.pointer,
                        weight: weight(p.attentionWeight), bias: weight(p.attentionBias),
                        rows: n, inFeatures: c, outFeatures: 3 * c)
+        adapter?.forward(layer: l, projection: .attention, input: saved.ln1.pointer, output: saved.qkv.pointer, rows: n)
         Attention.forward(out: saved.attentionOut.pointer, probs: saved.attentionProbs.pointer,
                           qkv: saved.qkv.pointer, batchSize: batchSize, length: length,
                           channels: c, heads: config.headCount)
@@ -24,6 +25,8 @@ extension GPTModel {
         Matmul.gemm(m: n, n: c, k: c, a: saved.attentionOut.pointer, b: weight(p.attentionProjWeight),
                     beta: 1, c: saved.afterAttention.pointer)
         addBias(saved.afterAttention.pointer, weight(p.attentionProjBias), rows: n, columns: c)
+        adapter?.forward(layer: l, projection: .attentionProjection, input: saved.attentionOut.pointer,
+                         output: saved.afterAttention.pointer, rows: n)
 
         LayerNorm.forward(out: saved.ln2.pointer, mean: saved.ln2Mean.pointer, rstd: saved.ln2Rstd.pointer,
                           input: saved.afterAttention.pointer, weight: weight(p.ln2Weight), bias: weight(p.ln2Bias),
@@ -31,17 +34,20 @@ extension GPTModel {
         Linear.forward(out: saved.fc.pointer, input: saved.ln2.pointer,
                        weight: weight(p.fcWeight), bias: weight(p.fcBias),
                        rows: n, inFeatures: c, outFeatures: 4 * c)
+        adapter?.forward(layer: l, projection: .fc, input: saved.ln2.pointer, output: saved.fc.pointer, rows: n)
         let gelu = activations!.geluOut.pointer
         GELU.forward(out: gelu, input: saved.fc.pointer, count: n * 4 * c)
         output.update(from: saved.afterAttention.pointer, count: n * c)
         Matmul.gemm(m: n, n: c, k: 4 * c, a: gelu, b: weight(p.fcProjWeight), beta: 1, c: output)
         addBias(output, weight(p.fcProjBias), rows: n, columns: c)
+        adapter?.forward(layer: l, projection: .fcProjection, input: gelu, output: output, rows: n)
     }
 
     /// Backward through block `l`. On entry `scratch.gradResidual` holds d(output); on return it
-    /// holds d(input). Parameter gradients accumulate into `grads`.
+    /// holds d(input). Parameter gradients accumulate into `grads`; a frozen base passes nil and
+    /// gets none, while d(input) still flows down to earlier adapters.
     func blockBackward(_ l: Int, saved: Activations.Block, scratch: Activations,
-                       grads: UnsafeMutablePointer<Float>, rows n: Int, batchSize: Int, length: Int) {
+                       grads: UnsafeMutablePointer<Float>?, rows n: Int, batchSize: Int, length: Int) {
         let c = config.embeddingSize
         let p = layout.blocks[l]
         let dResidual = scratch.gradResidual.pointer
@@ -50,37 +56,45 @@ extension GPTModel {
         let gelu = scratch.geluOut.pointer
         GELU.forward(out: gelu, input: saved.fc.pointer, count: n * 4 * c)
         scratch.gradGelu.zero()
-        Linear.backward(dInput: scratch.gradGelu.pointer, dWeight: grads + p.fcProjWeight, dBias: grads + p.fcProjBias,
+        Linear.backward(dInput: scratch.gradGelu.pointer, dWeight: grads.map { $0 + p.fcProjWeight }, dBias: grads.map { $0 + p.fcProjBias },
                         dOut: dResidual, input: gelu, weight: weight(p.fcProjWeight),
                         rows: n, inFeatures: 4 * c, outFeatures: c)
+        adapter?.backward(layer: l, projection: .fcProjection, input: gelu, dOut: dResidual,
+                          dInput: scratch.gradGelu.pointer, rows: n)
         scratch.gradFC.zero()
         GELU.backward(dInput: scratch.gradFC.pointer, dOut: scratch.gradGelu.pointer, input: saved.fc.pointer,
                       count: n * 4 * c)
         scratch.gradNormed.zero()
-        Linear.backward(dInput: scratch.gradNormed.pointer, dWeight: grads + p.fcWeight, dBias: grads + p.fcBias,
+        Linear.backward(dInput: scratch.gradNormed.pointer, dWeight: grads.map { $0 + p.fcWeight }, dBias: grads.map { $0 + p.fcBias },
                         dOut: scratch.gradFC.pointer, input: saved.ln2.pointer, weight: weight(p.fcWeight),
                         rows: n, inFeatures: c, outFeatures: 4 * c)
+        adapter?.backward(layer: l, projection: .fc, input: saved.ln2.pointer, dOut: scratch.gradFC.pointer,
+                          dInput: scratch.gradNormed.pointer, rows: n)
         // The residual path passes dResidual through unchanged; ln_2's path adds to it.
-        LayerNorm.backward(dInput: dResidual, dWeight: grads + p.ln2Weight, dBias: grads + p.ln2Bias,
+        LayerNorm.backward(dInput: dResidual, dWeight: grads.map { $0 + p.ln2Weight }, dBias: grads.map { $0 + p.ln2Bias },
                            dOut: scratch.gradNormed.pointer, input: saved.afterAttention.pointer,
                            weight: weight(p.ln2Weight), mean: saved.ln2Mean.pointer, rstd: saved.ln2Rstd.pointer,
                            rows: n, channels: c)
 
         // Attention branch.
         scratch.gradAttentionOut.zero()
-        Linear.backward(dInput: scratch.gradAttentionOut.pointer, dWeight: grads + p.attentionProjWeight,
-                        dBias: grads + p.attentionProjBias, dOut: dResidual, input: saved.attentionOut.pointer,
+        Linear.backward(dInput: scratch.gradAttentionOut.pointer, dWeight: grads.map { $0 + p.attentionProjWeight },
+                        dBias: grads.map { $0 + p.attentionProjBias }, dOut: dResidual, input: saved.attentionOut.pointer,
                         weight: weight(p.attentionProjWeight), rows: n, inFeatures: c, outFeatures: c)
+        adapter?.backward(layer: l, projection: .attentionProjection, input: saved.attentionOut.pointer,
+                          dOut: dResidual, dInput: scratch.gradAttentionOut.pointer, rows: n)
         scratch.gradQKV.zero()
         Attention.backward(dQKV: scratch.gradQKV.pointer, dOut: scratch.gradAttentionOut.pointer,
                            probs: saved.attentionProbs.pointer, qkv: saved.qkv.pointer,
                            scratch: scratch.gradAttentionProbs.pointer,
                            batchSize: batchSize, length: length, channels: c, heads: config.headCount)
         scratch.gradNormed.zero()
-        Linear.backward(dInput: scratch.gradNormed.pointer, dWeight: grads + p.attentionWeight,
-                        dBias: grads + p.attentionBias, dOut: scratch.gradQKV.pointer, input: saved.ln1.pointer,
+        Linear.backward(dInput: scratch.gradNormed.pointer, dWeight: grads.map { $0 + p.attentionWeight },
+                        dBias: grads.map { $0 + p.attentionBias }, dOut: scratch.gradQKV.pointer, input: saved.ln1.pointer,
                         weight: weight(p.attentionWeight), rows: n, inFeatures: c, outFeatures: 3 * c)
-        LayerNorm.backward(dInput: dResidual, dWeight: grads + p.ln1Weight, dBias: grads + p.ln1Bias,
+        adapter?.backward(layer: l, projection: .attention, input: saved.ln1.pointer, dOut: scratch.gradQKV.pointer,
+                          dInput: scratch.gradNormed.pointer, rows: n)
+        LayerNorm.backward(dInput: dResidual, dWeight: grads.map { $0 + p.ln1Weight }, dBias: grads.map { $0 + p.ln1Bias },
                            dOut: scratch.gradNormed.pointer, input: saved.input.pointer,
                            weight: weight(p.ln1Weight), mean: saved.ln1Mean.pointer, rstd: saved.ln1Rstd.pointer,
                            rows: n, channels: c)
