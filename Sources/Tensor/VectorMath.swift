@@ -53,7 +53,8 @@ public enum VectorMath {
         if n >= 8 {
             var acc = Vector(repeating: -.infinity)
             while i + 8 <= n {
-                acc = pointwiseMax(acc, load(x + i))
+                let v = load(x + i)
+                acc.replace(with: v, where: v .> acc)
                 i += 8
             }
             best = acc.max()
@@ -64,10 +65,17 @@ public enum VectorMath {
 
     /// e^x for eight lanes: Cephes' `expf` (range reduction by ln 2, degree-6 polynomial),
     /// relative error ≈ 1e-7 over the whole float range. Inputs below -87.3 give 0.
+    /// n = round(x·log2 e) comes from the 1.5·2²³ "shifter": adding it leaves n in the low
+    /// mantissa bits, so 2ⁿ is built with integer lane operations, with no float→int
+    /// conversion (Swift's generic SIMD conversion is scalarised and dominated the cost).
     @inline(__always)
     public static func exp(_ x: Vector) -> Vector {
-        let clamped = pointwiseMin(pointwiseMax(x, Vector(repeating: -87.33654)), Vector(repeating: 88.72283))
-        let n = (clamped * 1.442_695_04).rounded(.toNearestOrEven)
+        // Clamping by masks: Swift's generic pointwiseMin/Max do not inline here.
+        let low = Vector(repeating: -87.33654), high = Vector(repeating: 88.37626)
+        let clamped = x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
+        let shifter = Vector(repeating: 12_582_912)  // 1.5 · 2²³
+        let shifted = clamped * 1.442_695_04 + shifter
+        let n = shifted - shifter
         var r = clamped - n * 0.693_359_375
         r = r - n * -2.121_944_4e-4
         var p = Vector(repeating: 1.987_569_15e-4)
@@ -77,7 +85,7 @@ public enum VectorMath {
         p = p * r + 1.666_666_55e-1
         p = p * r + 5.000_000_12e-1
         p = p * (r * r) + r + 1
-        let exponent = SIMD8<Int32>(n, rounding: .towardZero) &+ 127
+        let exponent = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127
         let scale = unsafeBitCast(exponent &<< 23, to: Vector.self)
         let result = p * scale
         return result.replacing(with: 0, where: x .< -87.33654)
