@@ -63,9 +63,19 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
         return Float((-2.0 * log(u1)).squareRoot() * cos(2.0 * Double.pi * u2))
     }
 
-    /// An integer in `0..<upperBound`, without modulo bias.
+    /// An integer in `0..<upperBound`, without modulo bias (Lemire's multiply-shift with
+    /// rejection). Written out rather than taken from the standard library so the sequence is
+    /// fixed forever and a reference implementation can reproduce the same batches.
     public mutating func nextInt(below upperBound: Int) -> Int {
         precondition(upperBound > 0)
-        return Int(next(upperBound: UInt64(upperBound)))
+        let bound = UInt64(upperBound)
+        var product = next().multipliedFullWidth(by: bound)
+        if product.low < bound {
+            let threshold = (0 &- bound) % bound
+            while product.low < threshold {
+                product = next().multipliedFullWidth(by: bound)
+            }
+        }
+        return Int(product.high)
     }
 }
