@@ -52,7 +52,9 @@ public enum CrossEntropy {
                     continue
                 }
                 precondition(target >= 0 && Int(target) < vocab, "target id \(target) outside the vocabulary of \(vocab)")
+                let t = Int(target)
                 let maximum = VectorMath.max(row, vocab)
+                let shiftedTargetLogit = row[t] - maximum
                 var total: Float = 0
                 var j = 0
                 var acc = VectorMath.Vector()
@@ -69,9 +71,9 @@ public enum CrossEntropy {
                     total += e
                     j += 1
                 }
-                let t = Int(target)
-                let probabilityOfTarget = row[t] / total
-                let loss = -log(probabilityOfTarget)
+                // From the logit, not -log(row[t] / total): that probability underflows to 0
+                // (an infinite loss) once the target trails the best logit by ~87.
+                let loss = log(total) - shiftedTargetLogit
                 losses?[r] = loss
                 partial[2 * chunk] += Double(loss)
                 partial[2 * chunk + 1] += 1

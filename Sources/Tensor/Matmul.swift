@@ -17,7 +17,9 @@ public enum Matmul {
         guard m > 0, n > 0 else { return }
         if k == 0 {
             // BLAS leaves C untouched only when beta == 1; make the empty product explicit.
-            for i in 0..<m { for j in 0..<n { c[i * (ldc ?? n) + j] *= beta } }
+            // beta = 0 overwrites, as BLAS does, so stale NaNs in C do not survive.
+            let rowStride = ldc ?? n
+            for i in 0..<m { for j in 0..<n { c[i * rowStride + j] = beta == 0 ? 0 : beta * c[i * rowStride + j] } }
             return
         }
         cblas_sgemm(

@@ -64,14 +64,15 @@ public enum VectorMath {
     }
 
     /// e^x for eight lanes: Cephes' `expf` (range reduction by ln 2, degree-6 polynomial),
-    /// relative error ≈ 1e-7 over the whole float range. Inputs below -87.3 give 0.
+    /// relative error ≈ 1e-7 over the whole float range. Inputs below -87.3 give 0; inputs
+    /// above 88.72 saturate at the largest float.
     /// n = round(x·log2 e) comes from the 1.5·2²³ "shifter": adding it leaves n in the low
     /// mantissa bits, so 2ⁿ is built with integer lane operations, with no float→int
     /// conversion (Swift's generic SIMD conversion is scalarised and dominated the cost).
     @inline(__always)
     public static func exp(_ x: Vector) -> Vector {
         // Clamping by masks: Swift's generic pointwiseMin/Max do not inline here.
-        let low = Vector(repeating: -87.33654), high = Vector(repeating: 88.37626)
+        let low = Vector(repeating: -87.33654), high = Vector(repeating: 88.72283)
         let clamped = x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
         let shifter = Vector(repeating: 12_582_912)  // 1.5 · 2²³
         let shifted = clamped * 1.442_695_04 + shifter
@@ -85,9 +86,10 @@ public enum VectorMath {
         p = p * r + 1.666_666_55e-1
         p = p * r + 5.000_000_12e-1
         p = p * (r * r) + r + 1
-        let exponent = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127
-        let scale = unsafeBitCast(exponent &<< 23, to: Vector.self)
-        let result = p * scale
+        // p · 2ⁿ by adding n to p's exponent field: a float 2ⁿ cannot be formed for n = 128,
+        // which x in (88.38, 88.72] needs (there p < 1, so the sum stays finite).
+        let n23 = (unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000) &<< 23
+        let result = unsafeBitCast(unsafeBitCast(p, to: SIMD8<Int32>.self) &+ n23, to: Vector.self)
         return result.replacing(with: 0, where: x .< -87.33654)
     }
 
