@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "GPT", targets: ["GPT"]),
         .library(name: "Tokenizer", targets: ["Tokenizer"]),
+        .library(name: "LoRA", targets: ["LoRA"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -32,20 +33,22 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fastMath),
         .target(name: "Tokenizer", swiftSettings: fastMath),
         .target(name: "GPT", dependencies: ["Tensor"], swiftSettings: fastMath),
+        .target(name: "LoRA", dependencies: ["GPT", "Tensor"], swiftSettings: fastMath),
         .executableTarget(
             name: "Train",
             dependencies: [
-                "GPT", "Tokenizer", "Tensor",
+                "GPT", "LoRA", "Tokenizer", "Tensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "Generate",
             dependencies: [
-                "GPT", "Tokenizer", "Tensor",
+                "GPT", "LoRA", "Tokenizer", "Tensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "LoRATests", dependencies: ["LoRA", "GPT", "Tensor"]),
     ]
 )
