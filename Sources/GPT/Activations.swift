@@ -80,8 +80,10 @@ final class Activations {
         geluOut = FloatBuffer(count: n * 4 * c)
         gradGelu = FloatBuffer(count: n * 4 * c)
         gradAttentionProbs = FloatBuffer(count: length * length)
-        // About 32 MB of logits at a time: enough rows for efficient GEMMs.
-        logitsChunkRows = max(1, min(n, 8_388_608 / max(1, config.vocabSize)))
+        // Up to 256 MB of logits at a time (1,335 rows of GPT-2's vocabulary): the head's
+        // weight-gradient GEMM re-reads and re-writes all of d(wte) once per chunk, so chunks
+        // must be long for it to run near peak; PyTorch holds all B·T rows, twice.
+        logitsChunkRows = max(1, min(n, 67_108_864 / max(1, config.vocabSize)))
         logitsChunk = FloatBuffer(count: logitsChunkRows * config.vocabSize)
     }
 

@@ -1,0 +1,150 @@
+import Foundation
+import Tensor
+
+/// Checkpoints in Hugging Face's GPT-2 layout: a directory with `config.json` (GPT2Config keys)
+/// and `model.safetensors` (GPT-2 tensor names, Conv1D weights `[in, out]`, no `lm_head.weight`
+/// since the head is tied). A real `gpt2` / `distilgpt2` download loads, and a Finch checkpoint
+/// loads in `transformers`' `GPT2LMHeadModel.from_pretrained`.
+public enum Checkpoint {
+    public static let configFile = "config.json"
+    public static let weightsFile = "model.safetensors"
+
+    // MARK: config.json
+
+    /// Reads the model shape from `directory/config.json`.
+    public static func loadConfig(directory: String) throws -> GPTConfig {
+        let path = (directory as NSString).appendingPathComponent(configFile)
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw GPTError.checkpoint("\(path): not found (a checkpoint directory holds config.json and model.safetensors)")
+        }
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw GPTError.checkpoint("\(path): not valid JSON (\(error.localizedDescription))")
+        }
+        guard let json = object as? [String: Any] else {
+            throw GPTError.checkpoint("\(path): expected a JSON object")
+        }
+        func integer(_ keys: [String], default fallback: Int? = nil) throws -> Int {
+            for key in keys {
+                if let value = json[key] as? Int { return value }
+                if let value = json[key] as? Double, value == value.rounded() { return Int(value) }
+            }
+            if let fallback { return fallback }
+            throw GPTError.checkpoint("\(path): missing integer key \"\(keys[0])\"")
+        }
+        if let type = json["model_type"] as? String, type != "gpt2" {
+            throw GPTError.checkpoint("\(path): model_type \"\(type)\" is not supported (only \"gpt2\")")
+        }
+        if let activation = json["activation_function"] as? String,
+           !["gelu_new", "gelu_pytorch_tanh", "gelu_fast"].contains(activation) {
+            throw GPTError.checkpoint("\(path): activation_function \"\(activation)\" is not supported (Finch uses GELU's tanh form, \"gelu_new\")")
+        }
+        if let inner = json["n_inner"] as? Int, inner != 4 * (try integer(["n_embd"])) {
+            throw GPTError.checkpoint("\(path): n_inner \(inner) is not supported (Finch's MLP is 4 × n_embd)")
+        }
+        let epsilon = (json["layer_norm_epsilon"] as? Double) ?? 1e-5
+        let config = GPTConfig(
+            layerCount: try integer(["n_layer"]),
+            headCount: try integer(["n_head"]),
+            embeddingSize: try integer(["n_embd"]),
+            contextLength: try integer(["n_positions", "n_ctx"]),
+            vocabSize: try integer(["vocab_size"]),
+            layerNormEpsilon: Float(epsilon))
+        if let problem = config.problem { throw GPTError.checkpoint("\(path): \(problem)") }
+        return config
+    }
+
+    /// GPT2Config JSON for `config`; `extra` keys (e.g. a quantization note) are merged in.
+    public static func configJSON(_ config: GPTConfig, extra: [String: Any] = [:]) throws -> Data {
+        var json: [String: Any] = [
+            "model_type": "gpt2",
+            "architectures": ["GPT2LMHeadModel"],
+            "n_layer": config.layerCount,
+            "n_head": config.headCount,
+            "n_embd": config.embeddingSize,
+            "n_positions": config.contextLength,
+            "n_ctx": config.contextLength,
+            "vocab_size": config.vocabSize,
+            "layer_norm_epsilon": Double(config.layerNormEpsilon),
+            "activation_function": "gelu_new",
+            "tie_word_embeddings": true,
+            "resid_pdrop": 0.0,
+            "embd_pdrop": 0.0,
+            "attn_pdrop": 0.0,
+            "initializer_range": 0.02,
+            "scale_attn_weights": true,
+            "bos_token_id": 50256,
+            "eos_token_id": 50256,
+            "torch_dtype": "float32",
+        ]
+        json.merge(extra) { _, new in new }
+        return try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
+    }
+
+    // MARK: load / save
+
+    /// Loads a float checkpoint directory into a new model.
+    public static func load(directory: String) throws -> GPTModel {
+        let config = try loadConfig(directory: directory)
+        let model = GPTModel(config: config)
+        let path = (directory as NSString).appendingPathComponent(weightsFile)
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw GPTError.checkpoint("\(path): not found")
+        }
+        let file = try SafeTensorsFile(path: path)
+        try loadParameters(into: model, from: file)
+        return model
+    }
+
+    /// Copies every parameter of `model` from `file`, accepting names with or without the
+    /// `transformer.` prefix and checking each shape against the model's config.
+    public static func loadParameters(into model: GPTModel, from file: SafeTensorsFile) throws {
+        let available = Set(file.names)
+        for entry in model.layout.entries {
+            let candidates = ["transformer." + entry.name, entry.name]
+            guard let name = candidates.first(where: available.contains) else {
+                throw GPTError.checkpoint("\(file.path): no tensor named \"transformer.\(entry.name)\" (config.json says \(model.config.layerCount) layers)")
+            }
+            let shape = file.info(name)?.shape ?? []
+            guard shape == entry.shape else {
+                throw GPTError.checkpoint("\(file.path): \(name) has shape \(shape) but config.json implies \(entry.shape)")
+            }
+            try file.copyFloats(name, into: model.parameters.pointer + entry.offset, count: entry.count)
+        }
+        let known = Set(model.layout.entries.flatMap { ["transformer." + $0.name, $0.name] })
+        let unexpected = file.names.filter { name in
+            !known.contains(name) && !isIgnorableBuffer(name)
+        }
+        if let first = unexpected.first {
+            throw GPTError.checkpoint("\(file.path): unexpected tensor \"\(first)\" (\(unexpected.count) in all): the checkpoint does not match config.json")
+        }
+    }
+
+    /// Tensors some GPT-2 files carry that are not parameters: the causal-mask buffers of old
+    /// exports, and an explicit copy of the tied LM head.
+    static func isIgnorableBuffer(_ name: String) -> Bool {
+        name.hasSuffix(".attn.bias") || name.hasSuffix(".attn.masked_bias") || name == "lm_head.weight"
+    }
+
+    /// The training step recorded in a checkpoint written by the trainer, or nil.
+    public static func savedStep(directory: String) throws -> Int? {
+        let file = try SafeTensorsFile(path: (directory as NSString).appendingPathComponent(weightsFile))
+        return file.metadata["step"].flatMap { Int($0) }
+    }
+
+    /// Writes `directory/config.json` and `directory/model.safetensors`, each atomically.
+    public static func save(_ model: GPTModel, directory: String, metadata: [String: String] = [:]) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var writer = SafeTensorsWriter()
+        writer.metadata = metadata.merging(["format": "pt"]) { current, _ in current }
+        for entry in model.layout.entries {
+            try writer.add("transformer." + entry.name,
+                       floats: UnsafeBufferPointer(start: model.parameters.pointer + entry.offset, count: entry.count),
+                       shape: entry.shape)
+        }
+        try writer.write(to: (directory as NSString).appendingPathComponent(weightsFile))
+        try AtomicFile.write(try configJSON(model.config), to: (directory as NSString).appendingPathComponent(configFile))
+    }
+}
