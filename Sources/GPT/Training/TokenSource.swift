@@ -8,6 +8,13 @@ public protocol TokenSource: AnyObject {
     func copyTokens(from offset: Int, count: Int, into destination: UnsafeMutablePointer<Int32>)
 }
 
+/// A token stream in which only some tokens are predicted, such as the completions of
+/// prompt/completion pairs: the sampler gives every other target `CrossEntropy.ignoreIndex`.
+public protocol ScoredTokenSource: TokenSource {
+    /// Whether the token at `position` counts in the loss.
+    func isScored(_ position: Int) -> Bool
+}
+
 /// Batches of `[B, T]` inputs and their next-token targets, drawn as nanoGPT does: each row
 /// starts at a uniformly random offset. The generator is the only state, so saving it is
 /// saving the data position.
@@ -30,12 +37,13 @@ public struct BatchSampler {
         var inputs = [Int32](repeating: 0, count: batchSize * length)
         var targets = [Int32](repeating: 0, count: batchSize * length)
         var window = [Int32](repeating: 0, count: length + 1)
+        let scored = source as? ScoredTokenSource
         for b in 0..<batchSize {
             let offset = generator.nextInt(below: source.tokenCount - length)
             window.withUnsafeMutableBufferPointer { source.copyTokens(from: offset, count: length + 1, into: $0.baseAddress!) }
             for t in 0..<length {
                 inputs[b * length + t] = window[t]
-                targets[b * length + t] = window[t + 1]
+                targets[b * length + t] = scored?.isScored(offset + t + 1) == false ? CrossEntropy.ignoreIndex : window[t + 1]
             }
         }
         return (inputs, targets)
