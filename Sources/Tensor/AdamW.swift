@@ -36,7 +36,9 @@ public struct AdamW: Sendable {
                 let vi = b2 * v[i] + (1 - b2) * g * g
                 m[i] = mi
                 v[i] = vi
-                let denominator = vi.squareRoot() / correction2Root + eps
+                // abs (vi ≥ 0 already) tells LLVM the root cannot be of a negative number, so
+                // it drops libm's errno path and vectorises the loop (vsqrtps instead of sqrtf calls).
+                let denominator = abs(vi).squareRoot() / correction2Root + eps
                 parameters[i] = parameters[i] * shrink - stepSize * mi / denominator
             }
         }

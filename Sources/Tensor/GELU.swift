@@ -38,17 +38,26 @@ public enum GELU {
         }
     }
 
+    // ½(1 + tanh u) = 1 / (1 + e^(-2u)), so gelu(x) = x / (1 + e^(-2u)) with u = √(2/π)(x + 0.044715 x³):
+    // one exp and one division, and no cancellation in 1 + tanh u where tanh u → -1.
+
+    /// e^(-2u), from which both the value and the derivative follow.
     @inline(__always)
-    static func value(_ x: VectorMath.Vector) -> VectorMath.Vector {
-        let t = VectorMath.tanh(scale * (x + cubic * x * x * x))
-        return 0.5 * x * (1 + t)
+    static func expMinusTwoU(_ x: VectorMath.Vector, _ x2: VectorMath.Vector) -> VectorMath.Vector {
+        VectorMath.exp((-2 * scale) * x * VectorMath.Vector(repeating: 1).addingProduct(x2, cubic))
     }
 
     @inline(__always)
+    static func value(_ x: VectorMath.Vector) -> VectorMath.Vector {
+        x / (1 + expMinusTwoU(x, x * x))
+    }
+
+    /// gelu'(x) = s + x · s(1 - s) · 2√(2/π)(1 + 3·0.044715 x²), with s = ½(1 + tanh u) = 1 / (1 + e^(-2u)).
+    @inline(__always)
     static func derivative(_ x: VectorMath.Vector) -> VectorMath.Vector {
         let x2 = x * x
-        let t = VectorMath.tanh(scale * (x + cubic * x2 * x))
-        let sech2 = 1 - t * t
-        return 0.5 * (1 + t) + 0.5 * x * sech2 * scale * (1 + 3 * cubic * x2)
+        let s = 1 / (1 + expMinusTwoU(x, x2))
+        let slope = (2 * scale) * x * VectorMath.Vector(repeating: 1).addingProduct(x2, 3 * cubic)
+        return s.addingProduct(s * (1 - s), slope)
     }
 }

@@ -32,19 +32,17 @@ public enum Softmax {
         probs: UnsafeMutablePointer<Float>, scores: UnsafePointer<Float>,
         rows: Int, columns: Int, offset: Int = 0, scale: Float = 1
     ) {
-        Parallel.forEachChunk(rows, costPerItem: 2 * columns) { range in
-            for r in range {
-                let valid = min(columns, r + offset + 1)
-                let p = probs + r * columns
-                let s = scores + r * columns
-                if scale != 1 {
-                    for j in 0..<valid { p[j] = s[j] * scale }
-                    normalise(p, UnsafePointer(p), valid: valid)
-                } else {
-                    normalise(p, s, valid: valid)
-                }
-                if valid < columns { (p + valid).update(repeating: 0, count: columns - valid) }
+        forEachCausalRow(rows, costPerRow: 2 * columns) { r in
+            let valid = min(columns, r + offset + 1)
+            let p = probs + r * columns
+            let s = scores + r * columns
+            if scale != 1 {
+                for j in 0..<valid { p[j] = s[j] * scale }
+                normalise(p, UnsafePointer(p), valid: valid)
+            } else {
+                normalise(p, s, valid: valid)
             }
+            if valid < columns { (p + valid).update(repeating: 0, count: columns - valid) }
         }
     }
 
@@ -54,14 +52,25 @@ public enum Softmax {
         dScores: UnsafeMutablePointer<Float>, dProbs: UnsafePointer<Float>, probs: UnsafePointer<Float>,
         rows: Int, columns: Int, offset: Int = 0, scale: Float = 1
     ) {
-        Parallel.forEachChunk(rows, costPerItem: 2 * columns) { range in
-            for r in range {
-                let valid = min(columns, r + offset + 1)
-                let o = r * columns
-                let ds = dScores + o, dp = dProbs + o, p = probs + o
-                let weighted = VectorMath.dot(p, dp, valid)
-                for j in 0..<valid { ds[j] = scale * p[j] * (dp[j] - weighted) }
-                if valid < columns { (ds + valid).update(repeating: 0, count: columns - valid) }
+        forEachCausalRow(rows, costPerRow: 2 * columns) { r in
+            let valid = min(columns, r + offset + 1)
+            let o = r * columns
+            let ds = dScores + o, dp = dProbs + o, p = probs + o
+            let weighted = VectorMath.dot(p, dp, valid)
+            for j in 0..<valid { ds[j] = scale * p[j] * (dp[j] - weighted) }
+            if valid < columns { (ds + valid).update(repeating: 0, count: columns - valid) }
+        }
+    }
+
+    /// Calls `body(r)` for every row, over the cores when the work is large. Causal row r costs
+    /// about r columns, so contiguous chunks of rows would leave the thread with the first half
+    /// a third of the work; pairing row i with row rows-1-i gives every pair the same cost.
+    @inline(__always)
+    static func forEachCausalRow(_ rows: Int, costPerRow: Int, _ body: (Int) -> Void) {
+        Parallel.forEachChunk((rows + 1) / 2, costPerItem: 2 * costPerRow) { pairs in
+            for i in pairs {
+                body(i)
+                if rows - 1 - i != i { body(rows - 1 - i) }
             }
         }
     }
@@ -70,7 +79,6 @@ public enum Softmax {
     @inline(__always)
     static func normalise(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, valid: Int) {
         let maximum = VectorMath.max(x, valid)
-        var total: Float = 0
         var j = 0
         var acc = VectorMath.Vector()
         while j + 8 <= valid {
@@ -79,14 +87,16 @@ public enum Softmax {
             acc += e
             j += 8
         }
-        total = acc.sum()
-        while j < valid {
-            let e = VectorMath.exp(x[j] - maximum)
-            out[j] = e
-            total += e
-            j += 1
+        if j < valid {
+            // The last 1...7 values in one vector, padded with -∞ (e^-∞ = 0): scalar exps cost
+            // a whole vector each, and causal rows of every length have such tails.
+            var tail = VectorMath.Vector(repeating: -.infinity)
+            for lane in 0..<(valid - j) { tail[lane] = x[j + lane] }
+            let e = VectorMath.exp(tail - maximum)
+            for lane in 0..<(valid - j) { out[j + lane] = e[lane] }
+            acc += e
         }
-        let inverse = 1 / total
+        let inverse = 1 / acc.sum()
         for k in 0..<valid { out[k] *= inverse }
     }
 

@@ -79,6 +79,15 @@ final class MatmulTests: XCTestCase {
         }
     }
 
+    /// An empty inner dimension is a product of zeros, and an empty batch an empty result.
+    func testTensorMatmulWithEmptyDimensions() {
+        let product = Matmul.matmul(Tensor(zeros: [2, 0]), Tensor(zeros: [0, 3]))
+        XCTAssertEqual(product, Tensor(zeros: [2, 3]))
+        let batched = Matmul.matmul(Tensor(zeros: [3, 2, 0]), Tensor(zeros: [3, 0, 4]))
+        XCTAssertEqual(batched, Tensor(zeros: [3, 2, 4]))
+        XCTAssertEqual(Matmul.matmul(Tensor(zeros: [0, 2, 5]), Tensor(zeros: [5, 4])).shape, [0, 2, 4])
+    }
+
     func testGemvBothOrientationsMatchTripleLoop() {
         var data = TestData(seed: 3)
         for (rows, columns) in [(1, 1), (3, 17), (65, 3), (129, 65)] {
