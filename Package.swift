@@ -48,6 +48,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(
+            name: "kernel-bench",
+            dependencies: [
+                "Tensor", "CBLAS",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/KernelBench",
+            swiftSettings: fastMath
+        ),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "LoRATests", dependencies: ["LoRA", "GPT", "Tensor"]),
     ]
