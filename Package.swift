@@ -57,7 +57,7 @@ let package = Package(
             path: "Benchmarks/KernelBench",
             swiftSettings: fastMath
         ),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"], exclude: ["Fixtures"]),
         .testTarget(name: "LoRATests", dependencies: ["LoRA", "GPT", "Tensor"]),
     ]
 )
