@@ -35,13 +35,7 @@ public enum Softmax {
         forEachCausalRow(rows, costPerRow: 2 * columns) { r in
             let valid = min(columns, r + offset + 1)
             let p = probs + r * columns
-            let s = scores + r * columns
-            if scale != 1 {
-                for j in 0..<valid { p[j] = s[j] * scale }
-                normalise(p, UnsafePointer(p), valid: valid)
-            } else {
-                normalise(p, s, valid: valid)
-            }
+            normalise(p, scores + r * columns, valid: valid, scale: scale)
             if valid < columns { (p + valid).update(repeating: 0, count: columns - valid) }
         }
     }
@@ -75,14 +69,16 @@ public enum Softmax {
         }
     }
 
-    /// out[0..<valid] = softmax(x[0..<valid]); `out` may alias `x`.
+    /// out[0..<valid] = softmax(scale · x[0..<valid]); `out` may alias `x`. The scale is
+    /// applied inside the max and exp passes rather than in a pass of its own.
     @inline(__always)
-    static func normalise(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, valid: Int) {
-        let maximum = VectorMath.max(x, valid)
+    static func normalise(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, valid: Int, scale: Float = 1) {
+        let maximum = scaledMaximum(x, valid, scale)
+        let scaleVector = VectorMath.Vector(repeating: scale), shift = VectorMath.Vector(repeating: -maximum)
         var j = 0
         var acc = VectorMath.Vector()
         while j + 8 <= valid {
-            let e = VectorMath.exp(VectorMath.load(x + j) - maximum)
+            let e = VectorMath.exp(shift.addingProduct(VectorMath.load(x + j), scaleVector))
             VectorMath.store(e, out + j)
             acc += e
             j += 8
@@ -91,13 +87,32 @@ public enum Softmax {
             // The last 1...7 values in one vector, padded with -∞ (e^-∞ = 0): scalar exps cost
             // a whole vector each, and causal rows of every length have such tails.
             var tail = VectorMath.Vector(repeating: -.infinity)
-            for lane in 0..<(valid - j) { tail[lane] = x[j + lane] }
-            let e = VectorMath.exp(tail - maximum)
+            for lane in 0..<(valid - j) { tail[lane] = x[j + lane] * scale - maximum }
+            let e = VectorMath.exp(tail)
             for lane in 0..<(valid - j) { out[j + lane] = e[lane] }
             acc += e
         }
         let inverse = 1 / acc.sum()
         for k in 0..<valid { out[k] *= inverse }
+    }
+
+    /// max scale · x[i] (for any sign of scale).
+    @inline(__always)
+    static func scaledMaximum(_ x: UnsafePointer<Float>, _ n: Int, _ scale: Float) -> Float {
+        var best = -Float.infinity
+        var i = 0
+        if n >= 8 {
+            let scaleVector = VectorMath.Vector(repeating: scale)
+            var acc = VectorMath.Vector(repeating: -.infinity)
+            while i + 8 <= n {
+                let v = VectorMath.load(x + i) * scaleVector
+                acc.replace(with: v, where: v .> acc)
+                i += 8
+            }
+            best = acc.max()
+        }
+        while i < n { best = Swift.max(best, x[i] * scale); i += 1 }
+        return best
     }
 
     @inline(__always)
