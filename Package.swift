@@ -32,7 +32,7 @@ let package = Package(
         ),
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fastMath),
         .target(name: "Tokenizer", swiftSettings: fastMath),
-        .target(name: "GPT", dependencies: ["Tensor"], swiftSettings: fastMath),
+        .target(name: "GPT", dependencies: ["Tensor", "Tokenizer"], swiftSettings: fastMath),
         .target(name: "LoRA", dependencies: ["GPT", "Tensor"], swiftSettings: fastMath),
         .executableTarget(
             name: "Train",
@@ -58,6 +58,7 @@ let package = Package(
             swiftSettings: fastMath
         ),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], exclude: ["Fixtures"]),
+        .testTarget(name: "GPTTests", dependencies: ["GPT", "Tensor"], exclude: ["Fixtures"]),
         .testTarget(name: "LoRATests", dependencies: ["LoRA", "GPT", "Tensor"]),
     ]
 )

@@ -20,6 +20,9 @@ public struct GPTConfig: Equatable, Sendable, Codable {
 
     public var headSize: Int { embeddingSize / headCount }
 
+    /// GPT-2's vocabulary: 50,000 merges, 256 bytes and `<|endoftext|>`.
+    public static let gpt2VocabularySize = 50257
+
     /// The named sizes users pick with `--preset`.
     public static let presets: [String: GPTConfig] = [
         "tiny": GPTConfig(layerCount: 4, headCount: 4, embeddingSize: 128, contextLength: 128),

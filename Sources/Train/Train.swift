@@ -5,6 +5,7 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train, fine-tune and prepare data for Finch GPT models.",
-        subcommands: []
+        subcommands: [PretrainCommand.self, BenchmarkCommand.self],
+        defaultSubcommand: PretrainCommand.self
     )
 }

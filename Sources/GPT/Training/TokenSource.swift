@@ -1,4 +1,5 @@
 import Tensor
+import Tokenizer
 
 /// A token stream the trainer can sample from: the memory-mapped `.bin` readers conform.
 public protocol TokenSource: AnyObject {
@@ -57,5 +58,13 @@ public final class TokenArray: TokenSource {
     public var tokenCount: Int { tokens.count }
     public func copyTokens(from offset: Int, count: Int, into destination: UnsafeMutablePointer<Int32>) {
         for i in 0..<count { destination[i] = tokens[offset + i] }
+    }
+}
+
+extension TokenStream: TokenSource {
+    public var tokenCount: Int { count }
+
+    public func copyTokens(from offset: Int, count: Int, into destination: UnsafeMutablePointer<Int32>) {
+        copy(from: offset, count: count, into: destination)
     }
 }

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import GPT
+import Tensor
+import Tokenizer
+
+/// `train [pretrain]`: trains a GPT from scratch (or from `--init-from`) on `train.bin`/`val.bin`.
+struct PretrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pretrain",
+        abstract: "Train a GPT on a prepared data directory (train.bin / val.bin).")
+
+    @Option(help: "Directory with train.bin and val.bin from `train prepare`.")
+    var data: String
+
+    @Option(help: "Output checkpoint directory (last checkpoint; best/ holds the lowest val loss).")
+    var out: String
+
+    @OptionGroup var model: ModelShapeOptions
+    @OptionGroup var training: TrainingFlags
+
+    @Flag(help: "Continue the run saved in --out: step, optimiser moments, data position.")
+    var resume = false
+
+    @Option(help: "Start from the weights of this checkpoint directory (fresh optimiser).")
+    var initFrom: String?
+
+    @Flag(help: "Replace an existing checkpoint in --out instead of refusing.")
+    var overwrite = false
+
+    mutating func run() throws {
+        try runReportingErrors {
+            let trainData = try TokenStream(path: (data as NSString).appendingPathComponent("train.bin"))
+            let validationPath = (data as NSString).appendingPathComponent("val.bin")
+            let validationData = FileManager.default.fileExists(atPath: validationPath)
+                ? try TokenStream(path: validationPath) : nil
+
+            let gpt: GPTModel
+            var resumedState: TrainerState?
+            if resume {
+                if initFrom != nil { throw ValidationError("--resume and --init-from cannot be combined") }
+                let state = try TrainerState.load(directory: out)
+                gpt = try Checkpoint.load(directory: out)
+                if let saved = try Checkpoint.savedStep(directory: out), saved != state.step {
+                    throw GPTError.checkpoint("\(out): model.safetensors is from step \(saved) but trainer_state.json from step \(state.step); the run was interrupted while saving")
+                }
+                if let requested = try model.requestedConfig(vocabSize: gpt.config.vocabSize), requested != gpt.config {
+                    throw ValidationError("--resume: \(out) holds a model with \(describe(gpt.config)); the flags ask for \(describe(requested))")
+                }
+                resumedState = state
+            } else {
+                if !overwrite, FileManager.default.fileExists(atPath: (out as NSString).appendingPathComponent(Checkpoint.weightsFile)) {
+                    throw ValidationError("\(out) already holds a checkpoint: pass --resume to continue it or --overwrite to replace it")
+                }
+                if let initFrom {
+                    gpt = try Checkpoint.load(directory: initFrom)
+                    if let requested = try model.requestedConfig(vocabSize: gpt.config.vocabSize), requested != gpt.config {
+                        throw ValidationError("--init-from \(initFrom) holds a model with \(describe(gpt.config)); the flags ask for \(describe(requested))")
+                    }
+                } else {
+                    let config = try model.config(vocabSize: GPTConfig.gpt2VocabularySize)
+                    gpt = GPTModel(config: config, seed: training.seed)
+                }
+            }
+            try trainData.validate(vocabSize: gpt.config.vocabSize)
+            try validationData?.validate(vocabSize: gpt.config.vocabSize)
+
+            let options = try training.options(defaultLength: model.blockSize ?? gpt.config.contextLength)
+            let trainer = try Trainer(target: gpt, config: gpt.config, options: options,
+                                      train: trainData, validation: validationData, outputDirectory: out,
+                                      resumeFrom: resumedState)
+            printError("model: \(describe(gpt.config)), \(formatCount(gpt.parameterCount)) parameters")
+            printError("data: \(formatCount(trainData.tokenCount)) train tokens, \(formatCount(validationData?.tokenCount ?? 0)) val tokens")
+            if resume { printError("resuming \(out) at step \(trainer.state.step)") }
+            let final = try trainer.run(report: printTrainingEvent)
+            if let best = final.bestValidationLoss {
+                print(String(format: "done: step %d, best val loss %.4f; checkpoint in %@ (best in %@/best)",
+                             final.step, best, out, out))
+            } else {
+                print("done: step \(final.step); checkpoint in \(out)")
+            }
+        }
+    }
+}
