@@ -68,14 +68,16 @@ extension GPTModel: TrainingTarget {
 
     public func estimatedTrainingBytes(batchSize: Int, length: Int) -> Int {
         let parameterBytes = 4 * parameterCount * 4  // parameters, gradients, two AdamW moments
-        return parameterBytes + activationBytes(batchSize: batchSize, length: length)
+        return parameterBytes.addingReportingOverflow(activationBytes(batchSize: batchSize, length: length)).partialValue
     }
 
-    /// Bytes of `Activations` for a batch shape.
+    /// Bytes of `Activations` for a batch shape (in Double first: absurd flags must give an
+    /// error message, not an integer overflow).
     public func activationBytes(batchSize: Int, length: Int) -> Int {
-        let c = config.embeddingSize, n = batchSize * length
-        let perBlock = n * (c * 11 + 4) + batchSize * config.headCount * length * length
-        let scratch = n * c * 4 + n * 3 * c + n * 12 * c + length * length + 8_388_608
-        return 4 * (config.layerCount * perBlock + n * c * 2 + scratch)
+        let c = Double(config.embeddingSize), n = Double(batchSize) * Double(length), t = Double(length)
+        let perBlock = n * (c * 11 + 4) + Double(batchSize) * Double(config.headCount) * t * t
+        let scratch = n * c * 4 + n * 3 * c + n * 12 * c + t * t + 67_108_864
+        let bytes = 4 * (Double(config.layerCount) * perBlock + n * c * 2 + scratch)
+        return bytes < Double(Int.max / 2) ? Int(bytes) : Int.max / 2
     }
 }
