@@ -1,0 +1,174 @@
+import Foundation
+import Tensor
+
+/// The sampling controls users know from Hugging Face's `generate`.
+public struct SamplingParameters: Equatable, Sendable {
+    /// 0 means greedy decoding (argmax).
+    public var temperature: Float
+    /// Keep only the `topK` highest logits; 0 disables the filter.
+    public var topK: Int
+    /// Nucleus sampling: keep the smallest set of most probable tokens whose probability is ≥ `topP`; 1 disables it.
+    public var topP: Float
+    /// > 1 discourages every token already in the prompt or generated; 1 disables it.
+    public var repetitionPenalty: Float
+
+    public init(temperature: Float = 0.8, topK: Int = 200, topP: Float = 1, repetitionPenalty: Float = 1) {
+        self.temperature = temperature
+        self.topK = topK
+        self.topP = topP
+        self.repetitionPenalty = repetitionPenalty
+    }
+
+    /// Greedy decoding with no penalty: the setting benchmarks use so runs compare.
+    public static let greedy = SamplingParameters(temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1)
+
+    /// Why these settings cannot be used, naming the flag, or nil.
+    public var problem: String? {
+        if !(temperature >= 0) || !temperature.isFinite { return "--temperature must be a finite number ≥ 0 (got \(temperature))" }
+        if topK < 0 { return "--top-k must be ≥ 0 (0 turns it off; got \(topK))" }
+        if !(topP > 0 && topP <= 1) { return "--top-p must be in (0, 1] (got \(topP))" }
+        if !(repetitionPenalty > 0) || !repetitionPenalty.isFinite {
+            return "--repetition-penalty must be a finite number > 0 (got \(repetitionPenalty))"
+        }
+        return nil
+    }
+
+    public func validate() throws {
+        if let problem { throw GPTError.invalidInput(problem) }
+    }
+}
+
+/// Picks the next token from a row of logits, in Hugging Face's order: repetition penalty,
+/// temperature, top-k, top-p, then a draw from the remaining distribution.
+///
+/// The draw is an inverse-CDF walk over the kept tokens (most probable first, ties by id) with
+/// one `nextUniformDouble()` per token, so the same seed gives the same tokens on every machine.
+public struct Sampler {
+    public let parameters: SamplingParameters
+    public private(set) var generator: SeededGenerator
+    /// Scratch row of adjusted logits [V], reused across steps.
+    private var scratch: [Float] = []
+
+    public init(parameters: SamplingParameters, seed: UInt64) throws {
+        try parameters.validate()
+        self.parameters = parameters
+        generator = SeededGenerator(seed: seed)
+    }
+
+    /// The next token after `logits` [V]; `history` holds every token of the prompt and the
+    /// generation so far (the repetition penalty's set).
+    public mutating func next(logits: UnsafeBufferPointer<Float>, history: Set<Int>) -> Int {
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: logits)
+        Self.applyRepetitionPenalty(&scratch, penalty: parameters.repetitionPenalty, tokens: history)
+        if parameters.temperature == 0 { return Self.argmax(scratch) }
+        Self.applyTemperature(&scratch, parameters.temperature)
+        let candidates = Self.nucleus(of: Self.topK(scratch, k: parameters.topK), logits: scratch, p: parameters.topP)
+        return Self.draw(from: candidates, uniform: generator.nextUniformDouble())
+    }
+
+    // MARK: The steps, each usable on its own
+
+    /// HF's `RepetitionPenaltyLogitsProcessor`: a seen token's logit is divided by the penalty
+    /// when positive and multiplied by it when negative, so a penalty > 1 always lowers it.
+    public static func applyRepetitionPenalty(_ logits: inout [Float], penalty: Float, tokens: Set<Int>) {
+        guard penalty != 1 else { return }
+        for token in tokens where token >= 0 && token < logits.count {
+            let value = logits[token]
+            logits[token] = value < 0 ? value * penalty : value / penalty
+        }
+    }
+
+    public static func applyTemperature(_ logits: inout [Float], _ temperature: Float) {
+        guard temperature != 1 else { return }
+        let scale = 1 / temperature
+        for i in logits.indices { logits[i] *= scale }
+    }
+
+    /// The index of the largest logit, the lowest index among equals.
+    public static func argmax<Logits: RandomAccessCollection>(_ logits: Logits) -> Int
+    where Logits.Element == Float, Logits.Index == Int {
+        var best = logits.startIndex
+        for i in logits.indices where logits[i] > logits[best] { best = i }
+        return best
+    }
+
+    /// HF's `TopKLogitsWarper`: the ids whose logit is ≥ the k-th largest (ties at the boundary
+    /// are all kept, as there), in ascending id order. k = 0, or k ≥ V, keeps every token.
+    public static func topK(_ logits: [Float], k: Int) -> [Int] {
+        guard k > 0, k < logits.count else { return Array(logits.indices) }
+        // A min-heap of the k largest values seen so far: O(V log k) instead of a full sort.
+        var heap = [Float]()
+        heap.reserveCapacity(k)
+        for value in logits {
+            if heap.count < k {
+                heap.append(value)
+                siftUp(&heap, heap.count - 1)
+            } else if value > heap[0] {
+                heap[0] = value
+                siftDown(&heap, 0)
+            }
+        }
+        let threshold = heap[0]
+        return logits.indices.filter { logits[$0] >= threshold }
+    }
+
+    /// HF's `TopPLogitsWarper` over `candidates` (renormalised among themselves): the smallest
+    /// set of most probable candidates whose probability sums to ≥ p, never empty. Returned with
+    /// their probabilities, most probable first (ties by lower id).
+    public static func nucleus(of candidates: [Int], logits: [Float], p: Float) -> [(token: Int, probability: Double)] {
+        guard !candidates.isEmpty else { return [] }
+        let maximum = candidates.reduce(-Float.infinity) { max($0, logits[$1]) }
+        var weights = candidates.map { (token: $0, probability: Double(VectorMath.exp(logits[$0] - maximum))) }
+        let total = weights.reduce(0) { $0 + $1.probability }
+        // Tokens below `floor` can never enter the nucleus, so only the rest is sorted: their total
+        // mass is < candidates × floor = 1 − p, leaving ≥ p above it.
+        let floor = p < 1 ? Double(1 - p) / Double(candidates.count) : 0
+        for i in weights.indices { weights[i].probability /= total }
+        if p < 1 { weights.removeAll { $0.probability < floor } }
+        weights.sort { $0.probability != $1.probability ? $0.probability > $1.probability : $0.token < $1.token }
+        guard p < 1 else { return weights }
+        var mass = 0.0
+        for (i, weight) in weights.enumerated() {
+            mass += weight.probability
+            if mass >= Double(p) { return Array(weights[...i]) }
+        }
+        return weights
+    }
+
+    /// Inverse-CDF draw: the first candidate at which the cumulative (renormalised) probability
+    /// exceeds `uniform` ∈ [0, 1).
+    public static func draw(from candidates: [(token: Int, probability: Double)], uniform: Double) -> Int {
+        let total = candidates.reduce(0) { $0 + $1.probability }
+        let target = uniform * total
+        var cumulative = 0.0
+        for candidate in candidates {
+            cumulative += candidate.probability
+            if target < cumulative { return candidate.token }
+        }
+        return candidates.last?.token ?? 0
+    }
+
+    private static func siftUp(_ heap: inout [Float], _ start: Int) {
+        var child = start
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard heap[child] < heap[parent] else { return }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    private static func siftDown(_ heap: inout [Float], _ start: Int) {
+        var parent = start
+        while true {
+            let left = 2 * parent + 1, right = left + 1
+            var smallest = parent
+            if left < heap.count, heap[left] < heap[smallest] { smallest = left }
+            if right < heap.count, heap[right] < heap[smallest] { smallest = right }
+            guard smallest != parent else { return }
+            heap.swapAt(parent, smallest)
+            parent = smallest
+        }
+    }
+}
