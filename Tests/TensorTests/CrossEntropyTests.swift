@@ -124,6 +124,41 @@ final class CrossEntropyTests: XCTestCase {
         XCTAssertEqual(buffer[1], -1, accuracy: 1e-6, "gradient towards the unlikely target")
     }
 
+    /// Vocabulary-long rows (as with GPT-2's 50257): the largest logit first, in the middle or
+    /// last, and a long stretch masked to -∞. The gradient is checked against the closed form
+    /// (softmax - onehot) · scale, which the finite differences above confirm on short rows.
+    func testLongRowsWithMaskedLogits() {
+        let (rows, vocab) = (4, 4099)
+        var data = TestData(seed: 10)
+        var logits = data.uniform(rows * vocab, -8, 8)
+        logits[0 * vocab + 5] = 30
+        logits[1 * vocab + 3000] = 30
+        logits[2 * vocab + 4098] = 30
+        for j in 0..<2048 { logits[3 * vocab + j] = -.infinity }
+        let targets: [Int32] = [5, 17, 4000, 2500]
+        let expected = Self.reference(logits.doubles, targets, vocab: vocab)
+
+        var forwardLosses = [Float](repeating: .nan, count: rows)
+        CrossEntropy.forward(losses: &forwardLosses, logits: logits, targets: targets, rows: rows, vocab: vocab)
+        assertClose(forwardLosses, expected.losses, rtol: 1e-5, "forward losses of long rows")
+
+        var gradients = logits
+        var fusedLosses = [Float](repeating: .nan, count: rows)
+        CrossEntropy.forwardBackward(logitsToGradients: &gradients, losses: &fusedLosses, targets: targets,
+                                     rows: rows, vocab: vocab, gradientScale: 0.25)
+        assertClose(fusedLosses, expected.losses, rtol: 1e-5, "fused losses of long rows")
+        var expectedGradients = [Double]()
+        for r in 0..<rows {
+            let row = logits[(r * vocab)..<((r + 1) * vocab)].map(Double.init)
+            let maximum = row.max()!
+            let logTotal = maximum + Foundation.log(row.reduce(0) { $0 + Foundation.exp($1 - maximum) })
+            for (j, value) in row.enumerated() {
+                expectedGradients.append(0.25 * (Foundation.exp(value - logTotal) - (j == Int(targets[r]) ? 1 : 0)))
+            }
+        }
+        assertClose(gradients, expectedGradients, rtol: 1e-4, floor: 1e-3, "gradients of long rows")
+    }
+
     func testAllRowsIgnored() {
         let logits: [Float] = [1, 2, 3, 4, 5, 6]
         let targets = [Int32](repeating: CrossEntropy.ignoreIndex, count: 2)
