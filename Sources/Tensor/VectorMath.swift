@@ -69,7 +69,9 @@ public enum VectorMath {
     /// n = round(x·log2 e) comes from the 1.5·2²³ "shifter": adding it leaves n in the low
     /// mantissa bits, so 2ⁿ is built with integer lane operations, with no float→int
     /// conversion (Swift's generic SIMD conversion is scalarised and dominated the cost).
-    @inline(__always)
+    /// `@_transparent`, not `@inline(__always)`: with the latter the optimiser still emitted
+    /// a call per eight values inside the softmax and cross-entropy loops.
+    @_transparent
     public static func exp(_ x: Vector) -> Vector {
         // Clamping by masks: Swift's generic pointwiseMin/Max do not inline here.
         let low = Vector(repeating: -87.33654), high = Vector(repeating: 88.72283)
