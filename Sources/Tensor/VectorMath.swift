@@ -51,13 +51,26 @@ public enum VectorMath {
         var best = -Float.infinity
         var i = 0
         if n >= 8 {
-            var acc = Vector(repeating: -.infinity)
+            // Four independent accumulators: with one, each compare-and-select waits for the
+            // previous one, and the max pass of a vocabulary row cost as much as its exps.
+            var acc0 = Vector(repeating: -.infinity), acc1 = acc0, acc2 = acc0, acc3 = acc0
+            while i + 32 <= n {
+                let v0 = load(x + i), v1 = load(x + i + 8), v2 = load(x + i + 16), v3 = load(x + i + 24)
+                acc0.replace(with: v0, where: v0 .> acc0)
+                acc1.replace(with: v1, where: v1 .> acc1)
+                acc2.replace(with: v2, where: v2 .> acc2)
+                acc3.replace(with: v3, where: v3 .> acc3)
+                i += 32
+            }
             while i + 8 <= n {
                 let v = load(x + i)
-                acc.replace(with: v, where: v .> acc)
+                acc0.replace(with: v, where: v .> acc0)
                 i += 8
             }
-            best = acc.max()
+            acc0.replace(with: acc1, where: acc1 .> acc0)
+            acc2.replace(with: acc3, where: acc3 .> acc2)
+            acc0.replace(with: acc2, where: acc2 .> acc0)
+            best = acc0.max()
         }
         while i < n { best = Swift.max(best, x[i]); i += 1 }
         return best
