@@ -121,6 +121,6 @@ public struct PEFTAdapterConfig: Sendable, Equatable {
             "use_dora": false,
             "use_rslora": configuration.useRSLoRA,
         ]
-        return try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
+        return try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GPT
+import LoRA
 
 /// `train benchmark`: training tokens/s and peak RSS on random tokens, printed as the same
 /// JSON fields `bench/torch_gpt.py train` prints so the two can be compared line by line.
@@ -14,6 +15,8 @@ struct BenchmarkCommand: ParsableCommand {
     @Option(help: "Sequence length (default: the preset's context).") var seq: Int?
     @Option(help: "Measured steps.") var steps = 5
     @Option(help: "Unmeasured steps first.") var warmup = 2
+    @Option(help: "Measure LoRA fine-tuning instead: adapters of this rank on all four projections of a frozen base.")
+    var loraRank: Int?
 
     mutating func run() throws {
         guard let config = GPTConfig.presets[preset] else {
@@ -26,6 +29,10 @@ struct BenchmarkCommand: ParsableCommand {
         guard batch >= 1, steps >= 1, warmup >= 0 else {
             throw ValidationError("--batch and --steps must be at least 1, --warmup at least 0")
         }
+        if let loraRank {
+            try printLoRABenchmark(config: config, rank: loraRank, length: length)
+            return
+        }
         let result = try TrainingBenchmark.run(config: config, batchSize: batch, length: length,
                                                steps: steps, warmup: warmup)
         let json: [String: Any] = [
@@ -33,6 +40,24 @@ struct BenchmarkCommand: ParsableCommand {
             "batch": batch, "seq": length, "threads": ProcessInfo.processInfo.activeProcessorCount,
             "step_s_median": result.stepSecondsMedian, "tokens_per_s": result.tokensPerSecond,
             "gflops": result.gflops, "peak_rss_mb": result.peakRSSMegabytes,
+        ]
+        let data = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
+        print(String(decoding: data, as: UTF8.self))
+    }
+
+    /// The same JSON fields for fine-tuning (alpha 2r, dropout 0.05, as `train finetune`'s
+    /// defaults), plus the rank and the trainable-parameter count.
+    func printLoRABenchmark(config: GPTConfig, rank: Int, length: Int) throws {
+        let lora = LoRAConfiguration(rank: rank, alpha: Float(2 * rank), dropout: 0.05)
+        if let problem = lora.problem { throw ValidationError(problem) }
+        let result = try LoRABenchmark.run(config: config, lora: lora, batchSize: batch, length: length,
+                                           steps: steps, warmup: warmup)
+        let json: [String: Any] = [
+            "impl": "finch", "what": "finetune", "preset": preset, "params": result.baseParameterCount,
+            "lora_rank": rank, "trainable_params": result.trainableParameterCount,
+            "batch": batch, "seq": length, "threads": ProcessInfo.processInfo.activeProcessorCount,
+            "step_s_median": result.stepSecondsMedian, "tokens_per_s": result.tokensPerSecond,
+            "peak_rss_mb": result.peakRSSMegabytes,
         ]
         let data = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
         print(String(decoding: data, as: UTF8.self))

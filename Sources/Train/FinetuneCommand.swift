@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import GPT
+import LoRA
+import Tensor
+import Tokenizer
+
+/// `train finetune`: LoRA adapters on a frozen base checkpoint, trained with the same loop and
+/// flags as `pretrain`; the output directory is a PEFT adapter.
+struct FinetuneCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "finetune",
+        abstract: "Fine-tune a checkpoint with LoRA adapters (saved in PEFT's layout).")
+
+    @Option(help: "Base checkpoint directory (config.json + model.safetensors), kept frozen.")
+    var base: String
+
+    @Option(help: "A directory with train.bin / val.bin.")
+    var data: String
+
+    @Option(help: "Output adapter directory (adapter_config.json + adapter_model.safetensors; best/ holds the lowest val loss).")
+    var out: String
+
+    @Option(help: "Adapter rank r.") var loraRank = 16
+    @Option(help: "Adapter alpha; the update is scaled by alpha/r (default 2 × rank).") var loraAlpha: Float?
+    @Option(help: "Dropout on the adapters' input while training.") var loraDropout: Float = 0.05
+    @Option(help: "Comma-separated projections to adapt: c_attn, attn.c_proj, c_fc, mlp.c_proj (c_proj = both).")
+    var loraTargets = "c_attn,attn.c_proj,c_fc,mlp.c_proj"
+
+    @Option(help: "Training sequence length (default: the base's context).") var blockSize: Int?
+
+    @OptionGroup var training: TrainingFlags
+
+    @Flag(help: "Continue the run saved in --out: adapter, step, optimiser moments, data position.")
+    var resume = false
+
+    @Flag(help: "Replace an existing adapter in --out instead of refusing.")
+    var overwrite = false
+
+    mutating func run() throws {
+        try runReportingErrors {
+            let gpt = try Checkpoint.load(directory: base)
+            let (trainData, validationData) = try loadData(vocabSize: gpt.config.vocabSize)
+
+            let adapter: LoRAAdapter
+            var resumedState: TrainerState?
+            if resume {
+                adapter = try LoRAAdapter.load(directory: out, model: gpt)
+                let state = try TrainerState.load(directory: out)
+                guard state.config == gpt.config else {
+                    throw ValidationError("--resume: \(out) was fine-tuned on a base with \(describe(state.config)), not \(base) (\(describe(gpt.config)))")
+                }
+                resumedState = state
+            } else {
+                if !overwrite, FileManager.default.fileExists(atPath: (out as NSString).appendingPathComponent(PEFTAdapterConfig.fileName)) {
+                    throw ValidationError("\(out) already holds an adapter: pass --resume to continue it or --overwrite to replace it")
+                }
+                adapter = try LoRAAdapter(modelConfig: gpt.config, configuration: try loraConfiguration(), seed: training.seed)
+            }
+            let model = try LoRAModel(base: gpt, adapter: adapter, baseModelName: base)
+            let options = try training.options(defaultLength: blockSize ?? gpt.config.contextLength)
+            let trainer = try Trainer(target: model, config: gpt.config, options: options, train: trainData,
+                                      validation: validationData, outputDirectory: out, resumeFrom: resumedState)
+            let lora = adapter.configuration
+            printError("base: \(base) (\(describe(gpt.config)), \(formatCount(gpt.parameterCount)) parameters)")
+            printError(String(format: "LoRA: r %d, alpha %g, dropout %g on %@: %@ trainable parameters (%.2f%% of %@)",
+                              lora.rank, lora.alpha, lora.dropout, lora.targetModules.joined(separator: ", "),
+                              formatCount(adapter.parameterCount), 100 * model.trainableFraction,
+                              formatCount(adapter.parameterCount + gpt.parameterCount)))
+            printError("data: \(formatCount(trainData.tokenCount)) train tokens, \(formatCount(validationData?.tokenCount ?? 0)) val tokens")
+            if resume { printError("resuming \(out) at step \(trainer.state.step)") }
+            let final = try trainer.run(report: printTrainingEvent)
+            if let best = final.bestValidationLoss {
+                print(String(format: "done: step %d, best val loss %.4f; adapter in %@ (best in %@/best)",
+                             final.step, best, out, out))
+            } else {
+                print("done: step \(final.step); adapter in \(out)")
+            }
+        }
+    }
+
+    func loraConfiguration() throws -> LoRAConfiguration {
+        let names = loraTargets.split(separator: ",").map(String.init)
+        let targets: Set<Projection>
+        do {
+            targets = try LoRAConfiguration.targets(named: names)
+        } catch {
+            throw ValidationError("--lora-targets: \(error)")
+        }
+        let configuration = LoRAConfiguration(rank: loraRank, alpha: loraAlpha ?? Float(2 * loraRank),
+                                              dropout: loraDropout, targets: targets)
+        if let problem = configuration.problem { throw ValidationError(problem) }
+        return configuration
+    }
+
+    /// Token streams for training and validation: `train.bin` / `val.bin`.
+    func loadData(vocabSize: Int) throws -> (TokenSource, TokenSource?) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: data, isDirectory: &isDirectory) else {
+            throw ValidationError("--data \(data): no such file or directory")
+        }
+        if isDirectory.boolValue {
+            let trainData = try TokenStream(path: (data as NSString).appendingPathComponent("train.bin"))
+            let validationPath = (data as NSString).appendingPathComponent("val.bin")
+            let validationData = FileManager.default.fileExists(atPath: validationPath) ? try TokenStream(path: validationPath) : nil
+            try trainData.validate(vocabSize: vocabSize)
+            try validationData?.validate(vocabSize: vocabSize)
+            return (trainData, validationData)
+        }
+        throw ValidationError("--data \(data): expected a directory with train.bin")
+    }
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# LoRA benchmark (issue 4): fine-tuning next to full training of the same preset, in the same run.
+# Each figure comes from its own process (`train benchmark`, random tokens, median step after a
+# warmup), so each peak RSS is that mode's alone. Prints both JSON lines, then the ratios against
+# the goals: fine-tune tokens/s ≥ 1.3× full training, peak RSS ≤ 0.7×.
+#   bench/lora.sh [--preset slm60m] [--rank 16] [--batch 8] [--seq 128] [--steps 5] [--warmup 1]
+# FINCH_SCRATCH_PATH, when set, is passed to swift build as --scratch-path.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+preset=slm60m rank=16 batch=8 seq=128 steps=5 warmup=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --preset) preset=$2 ;; --rank) rank=$2 ;; --batch) batch=$2 ;; --seq) seq=$2 ;;
+    --steps) steps=$2 ;; --warmup) warmup=$2 ;;
+    *) echo "lora.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift 2
+done
+scripts/setup
+build=(swift build -c release ${FINCH_SCRATCH_PATH:+--scratch-path "$FINCH_SCRATCH_PATH"})
+"${build[@]}" --product train
+train="$("${build[@]}" --show-bin-path)/train"
+common=(--preset "$preset" --batch "$batch" --seq "$seq" --steps "$steps" --warmup "$warmup")
+
+full=$("$train" benchmark "${common[@]}")
+lora=$("$train" benchmark "${common[@]}" --lora-rank "$rank")
+echo "$full"
+echo "$lora"
+python3 - "$full" "$lora" <<'PY'
+import json, sys
+full, lora = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+speed = lora["tokens_per_s"] / full["tokens_per_s"]
+memory = lora["peak_rss_mb"] / full["peak_rss_mb"]
+print(f"LoRA r{lora['lora_rank']} on {full['preset']}: {lora['trainable_params']:,} trainable parameters "
+      f"({100 * lora['trainable_params'] / (lora['trainable_params'] + lora['params']):.2f}% of the model)")
+print(f"tokens/s: full {full['tokens_per_s']:.0f}, LoRA {lora['tokens_per_s']:.0f} -> {speed:.2f}x (goal >= 1.3x)")
+print(f"peak RSS: full {full['peak_rss_mb']:.0f} MB, LoRA {lora['peak_rss_mb']:.0f} MB -> {memory:.2f}x (goal <= 0.7x)")
+PY
