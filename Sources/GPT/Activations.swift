@@ -14,7 +14,7 @@ final class Activations {
         let ln1: FloatBuffer             // [B, T, C]
         let ln1Mean, ln1Rstd: FloatBuffer  // [B, T]
         let qkv: FloatBuffer             // [B, T, 3C]
-        let attentionProbs: FloatBuffer  // [B, H, T, T], zero above the diagonal
+        let attentionProbs: FloatBuffer  // [B, H, ≤T·T]: causal row blocks, see Attention
         let attentionOut: FloatBuffer    // heads concatenated, before c_proj [B, T, C]
         let afterAttention: FloatBuffer  // residual after the attention branch [B, T, C]
         let ln2: FloatBuffer
@@ -37,7 +37,7 @@ final class Activations {
     let gradFC: FloatBuffer              // [B, T, 4C]
     let geluOut: FloatBuffer             // recomputed GELU output [B, T, 4C]
     let gradGelu: FloatBuffer            // [B, T, 4C]
-    let gradAttentionProbs: FloatBuffer  // one head's [T, T]
+    let gradAttentionProbs: FloatBuffer  // one row block's dP [≤128, T]
     /// Logits of a chunk of rows; the LM head never holds all `B·T·V` at once when training.
     let logitsChunk: FloatBuffer
     let logitsChunkRows: Int
@@ -55,7 +55,7 @@ final class Activations {
                 ln1Mean: FloatBuffer(count: batchSize * length),
                 ln1Rstd: FloatBuffer(count: batchSize * length),
                 qkv: FloatBuffer(count: batchSize * length * 3 * c),
-                attentionProbs: FloatBuffer(count: batchSize * h * length * length),
+                attentionProbs: FloatBuffer(count: batchSize * h * Attention.probabilityCount(length: length)),
                 attentionOut: FloatBuffer(count: batchSize * length * c),
                 afterAttention: FloatBuffer(count: batchSize * length * c),
                 ln2: FloatBuffer(count: batchSize * length * c),
@@ -79,7 +79,7 @@ final class Activations {
         gradFC = FloatBuffer(count: n * 4 * c)
         geluOut = FloatBuffer(count: n * 4 * c)
         gradGelu = FloatBuffer(count: n * 4 * c)
-        gradAttentionProbs = FloatBuffer(count: length * length)
+        gradAttentionProbs = FloatBuffer(count: min(length, Attention.blockRows) * length)
         // Up to 256 MB of logits at a time (1,335 rows of GPT-2's vocabulary): the head's
         // weight-gradient GEMM re-reads and re-writes all of d(wte) once per chunk, so chunks
         // must be long for it to run near peak; PyTorch holds all B·T rows, twice.

@@ -30,6 +30,26 @@ final class InferenceSessionTests: XCTestCase {
         }
     }
 
+    /// A context longer than the training forward's attention row blocks (128): the blocked
+    /// causal products must agree with the cache's plain ones at every position.
+    func testLongContextMatchesBlockedForward() throws {
+        let long = GPTConfig(layerCount: 2, headCount: 2, embeddingSize: 16, contextLength: 290, vocabSize: 29)
+        let model = GPTModel(config: long, seed: 4)
+        var generator = SeededGenerator(seed: 2)
+        for i in 0..<model.parameterCount { model.parameters.pointer[i] += 0.2 * generator.nextNormal() }
+        let tokens = (0..<long.contextLength).map { _ in generator.nextInt(below: long.vocabSize) }
+        let full = try model.logits(tokens: tokens.map(Int32.init), batchSize: 1, length: tokens.count)
+        let v = long.vocabSize
+        let session = InferenceSession(model: model)
+        try session.prefill(Array(tokens[..<100]))
+        for t in 100..<tokens.count {
+            let logits = Array(try session.next(tokens[t]))
+            if t % 37 == 0 || t == 127 || t == 128 || t == 256 || t == tokens.count - 1 {
+                assertClose(logits, Array(full.data[t * v..<(t + 1) * v]), rtol: 1e-4, atol: 1e-5, "position \(t)")
+            }
+        }
+    }
+
     func testRejectsBadTokens() {
         let session = InferenceSession(model: GPTModel(config: config, seed: 1))
         XCTAssertThrowsError(try session.prefill([]))

@@ -56,6 +56,38 @@ final class ModelGradientTests: XCTestCase {
         XCTAssertEqual(checked, 3 * model.layout.entries.count)
     }
 
+    /// Sequences longer than one attention row block (128), so the blocked causal products and
+    /// their backward are exercised across block boundaries.
+    func testBackwardMatchesFiniteDifferencesAcrossAttentionBlocks() throws {
+        let long = GPTConfig(layerCount: 1, headCount: 2, embeddingSize: 8, contextLength: 300, vocabSize: 13)
+        let model = GPTModel(config: long, seed: 2)
+        var generator = SeededGenerator(seed: 8)
+        for i in 0..<model.parameterCount { model.parameters.pointer[i] += 0.3 * generator.nextNormal() }
+        let length = 270
+        let tokens = (0..<length).map { _ in Int32(generator.nextInt(below: 13)) }
+        let targets = (0..<length).map { _ in Int32(generator.nextInt(below: 13)) }
+        model.zeroGradients()
+        try model.forwardBackward(tokens: tokens, targets: targets, batchSize: 1, length: length)
+        let analytic = model.gradients!.toArray()
+        let block = model.layout.blocks[0]
+        // Query, key and value weights of both heads, and the position rows on both sides of 128 and 256.
+        let indices = [block.attentionWeight + 3, block.attentionWeight + 8 + 5, block.attentionWeight + 16 + 2,
+                       block.attentionWeight + 24 * 7 + 13, block.attentionBias + 9,
+                       model.layout.positionEmbedding + 127 * 8 + 1, model.layout.positionEmbedding + 128 * 8 + 4,
+                       model.layout.positionEmbedding + 200 * 8 + 6, model.layout.positionEmbedding + 260 * 8]
+        for index in indices {
+            let original = model.parameters.pointer[index]
+            let h: Float = 1e-2
+            model.parameters.pointer[index] = original + h
+            let plus = try model.lossSum(tokens: tokens, targets: targets, batchSize: 1, length: length)
+            model.parameters.pointer[index] = original - h
+            let minus = try model.lossSum(tokens: tokens, targets: targets, batchSize: 1, length: length)
+            model.parameters.pointer[index] = original
+            let numeric = (plus.sum - minus.sum) / Double(plus.count) / Double(2 * h)
+            XCTAssertEqual(Double(analytic[index]), numeric, accuracy: 1e-3 + 2e-2 * abs(numeric), "parameter \(index)")
+        }
+    }
+
     func testRejectsOutOfRangeInput() throws {
         let model = makeModel()
         var (tokens, targets) = batch()
