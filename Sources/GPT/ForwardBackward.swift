@@ -86,6 +86,9 @@ extension GPTModel {
     public func forwardBackward(tokens: [Int32], targets: [Int32], batchSize: Int, length: Int,
                                 lossScale: Float = 1) throws -> Float {
         try checkTargets(targets, count: batchSize * length)
+        if frozenProjectionWeights != nil, !isFrozen {
+            throw GPTError.invalidConfig("a model whose projections are int8 can only be trained frozen (under adapters)")
+        }
         if gradients == nil { zeroGradients() }
         let grads: UnsafeMutablePointer<Float>? = isFrozen ? nil : gradients!.pointer
         let act = try forwardTrunk(tokens: tokens, batchSize: batchSize, length: length)

@@ -19,6 +19,9 @@ public final class GPTModel: @unchecked Sendable {
     /// When true the backward pass computes no gradient for the model's own parameters, only
     /// what flows through them to the adapter: fine-tuning needs no gradient buffer for the base.
     public var isFrozen = false
+    /// Where a frozen model's block projections get their weights when not from `parameters`
+    /// (which then no longer hold them); only valid with `isFrozen`.
+    public var frozenProjectionWeights: FrozenProjectionWeights?
 
     /// A model with zeroed parameters, for loading a checkpoint into.
     public init(config: GPTConfig) {

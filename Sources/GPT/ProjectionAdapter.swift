@@ -16,3 +16,14 @@ public protocol ProjectionAdapter: AnyObject {
     func backward(layer: Int, projection: Projection, input: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
                   dInput: UnsafeMutablePointer<Float>, rows: Int)
 }
+
+/// A frozen model's projection weights kept somewhere other than its float parameters (an int8
+/// base under LoRA, QLoRA-style): the training forward and backward multiply through it.
+public protocol FrozenProjectionWeights: AnyObject {
+    /// output[rows, out] += input[rows, in] · W for `projection` of block `layer`.
+    func accumulateProduct(layer: Int, projection: Projection, input: UnsafePointer<Float>,
+                           output: UnsafeMutablePointer<Float>, rows: Int)
+    /// dInput[rows, in] += dOut[rows, out] · Wᵀ.
+    func accumulateInputGradient(layer: Int, projection: Projection, dOut: UnsafePointer<Float>,
+                                 dInput: UnsafeMutablePointer<Float>, rows: Int)
+}
