@@ -15,7 +15,7 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Base checkpoint directory (config.json + model.safetensors), kept frozen.")
     var base: String
 
-    @Option(help: "A directory with train.bin / val.bin.")
+    @Option(help: "A directory with train.bin / val.bin, or a .jsonl file of {\"prompt\", \"completion\"} lines.")
     var data: String
 
     @Option(help: "Output adapter directory (adapter_config.json + adapter_model.safetensors; best/ holds the lowest val loss).")
@@ -28,6 +28,9 @@ struct FinetuneCommand: ParsableCommand {
     var loraTargets = "c_attn,attn.c_proj,c_fc,mlp.c_proj"
 
     @Option(help: "Training sequence length (default: the base's context).") var blockSize: Int?
+    @Option(help: "For JSONL data: share of the examples held out for validation.") var valFraction = 0.1
+    @Option(help: "For JSONL data: directory with the GPT-2 vocabulary (encoder.json + vocab.bpe).")
+    var vocab = "data/gpt2"
 
     @OptionGroup var training: TrainingFlags
 
@@ -93,7 +96,8 @@ struct FinetuneCommand: ParsableCommand {
         return configuration
     }
 
-    /// Token streams for training and validation: `train.bin` / `val.bin`.
+    /// Token streams for training and validation: `train.bin` / `val.bin`, or a JSONL file of
+    /// prompt/completion pairs packed so that only completions are scored.
     func loadData(vocabSize: Int) throws -> (TokenSource, TokenSource?) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: data, isDirectory: &isDirectory) else {
@@ -107,6 +111,21 @@ struct FinetuneCommand: ParsableCommand {
             try validationData?.validate(vocabSize: vocabSize)
             return (trainData, validationData)
         }
-        throw ValidationError("--data \(data): expected a directory with train.bin")
+        guard data.hasSuffix(".jsonl") else {
+            throw ValidationError("--data \(data): expected a directory with train.bin or a .jsonl file")
+        }
+        guard (0..<1).contains(valFraction) else { throw ValidationError("--val-fraction must be in [0, 1) (got \(valFraction))") }
+        let tokenizer = try GPT2Tokenizer(directory: vocab)
+        let endOfText = Int32(GPT2Tokenizer.endOfText)
+        guard Int(endOfText) < vocabSize else {
+            throw ValidationError("the base's vocabulary (\(vocabSize)) has no <|endoftext|> (\(endOfText)); JSONL fine-tuning needs the GPT-2 vocabulary")
+        }
+        let examples = try CompletionExample.readJSONL(path: data)
+        let (train, validation) = CompletionExample.split(examples, validationFraction: valFraction)
+        let encode: (String) throws -> [Int32] = { text in tokenizer.encode(text, allowSpecial: false).map { Int32($0) } }
+        let trainData = try PackedCompletions(train, endOfText: endOfText, encode: encode)
+        let validationData = validation.isEmpty ? nil : try PackedCompletions(validation, endOfText: endOfText, encode: encode)
+        printError("examples: \(trainData.exampleCount) train, \(validationData?.exampleCount ?? 0) val; \(formatCount(trainData.scoredCount)) scored completion tokens")
+        return (trainData, validationData)
     }
 }
