@@ -57,6 +57,15 @@ let package = Package(
             path: "Benchmarks/KernelBench",
             swiftSettings: fastMath
         ),
+        .executableTarget(
+            name: "tokenizer-bench",
+            dependencies: [
+                "Tokenizer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/TokenizerBench",
+            swiftSettings: fastMath
+        ),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], exclude: ["Fixtures"]),
         .testTarget(name: "GPTTests", dependencies: ["GPT", "Tensor"], exclude: ["Fixtures"]),
         .testTarget(name: "LoRATests", dependencies: ["LoRA", "GPT", "Tensor"]),
