@@ -53,6 +53,52 @@ final class GenerationTests: XCTestCase {
         XCTAssertEqual(held.final, "ê")
     }
 
+    // MARK: Streaming decode
+
+    func testACharacterSplitAcrossTokensIsHeldUntilComplete() {
+        // "é" = C3 A9, "€" = E2 82 AC, "🙂" = F0 9F 99 82, cut across tokens the way byte-level BPE cuts them.
+        let pieces: [[UInt8]] = [[0x63, 0x61, 0x66, 0xC3], [0xA9, 0x20, 0xE2], [0x82], [0xAC, 0xF0, 0x9F], [0x99, 0x82, 0x21]]
+        var decoder = StreamingTextDecoder { pieces[$0] }
+        XCTAssertEqual((0..<pieces.count).map { decoder.append($0) }, ["caf", "é ", "", "€", "🙂!"])
+        XCTAssertEqual(decoder.finish(), "")
+    }
+
+    func testBytesThatCanNeverCompleteAreReleasedAsReplacementCharacters() {
+        let pieces: [[UInt8]] = [[0x61, 0xE2, 0x82], [0x62], [0xF0]]
+        var decoder = StreamingTextDecoder { pieces[$0] }
+        XCTAssertEqual(decoder.append(0), "a")
+        XCTAssertEqual(decoder.append(1), "\u{FFFD}b", "a lead byte followed by ASCII cannot become a character")
+        XCTAssertEqual(decoder.append(2), "")
+        XCTAssertEqual(decoder.finish(), "\u{FFFD}")
+    }
+
+    func testPaddedVocabularyRowsAreNeverSampled() throws {
+        let logits: [Float] = [0.5, 1, 9, 8]
+        var greedy = try Sampler(parameters: .greedy, seed: 0)
+        greedy.vocabularyLimit = 2
+        XCTAssertEqual(logits.withUnsafeBufferPointer { greedy.next(logits: $0, history: []) }, 1)
+        var sampler = try Sampler(parameters: SamplingParameters(temperature: 5, topK: 0), seed: 0)
+        sampler.vocabularyLimit = 2
+        for _ in 0..<200 { XCTAssertLessThan(logits.withUnsafeBufferPointer { sampler.next(logits: $0, history: []) }, 2) }
+    }
+
+    // MARK: Latency benchmark
+
+    func testLatencyBenchmarkMeasuresEveryStepAndChecksItsFlags() throws {
+        let weights = InferenceWeights(model: tinyModel())
+        let result = try LatencyBenchmark.run(weights: weights, promptTokens: 8, newTokens: 10, repeats: 3)
+        XCTAssertGreaterThan(result.prefillMilliseconds, 0)
+        XCTAssertEqual(result.prefillTokensPerSecond, 8 / result.prefillMilliseconds * 1000, accuracy: 1e-6)
+        XCTAssertLessThanOrEqual(result.decodeMillisecondsP50, result.decodeMillisecondsP95)
+        XCTAssertLessThanOrEqual(result.decodeMillisecondsP95, result.decodeMillisecondsP99)
+        XCTAssertEqual(result.decodeTokensPerSecond, 1000 / result.decodeMillisecondsP50, accuracy: 1e-6)
+        XCTAssertThrowsError(try LatencyBenchmark.run(weights: weights, promptTokens: 30, newTokens: 3, repeats: 1)) { error in
+            XCTAssertTrue("\(error)".contains("--new-tokens"), "\(error)")
+        }
+        XCTAssertNotNil(LatencyBenchmark.problem(promptTokens: 0, newTokens: 1, repeats: 1, config: weights.model.config))
+        XCTAssertNotNil(LatencyBenchmark.problem(promptTokens: 1, newTokens: 1, repeats: 0, config: weights.model.config))
+    }
+
     // MARK: Token generation with the KV cache
 
     private func tinyModel(context: Int = 32) -> GPTModel {

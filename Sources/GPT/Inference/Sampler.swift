@@ -46,6 +46,9 @@ public struct SamplingParameters: Equatable, Sendable {
 public struct Sampler {
     public let parameters: SamplingParameters
     public private(set) var generator: SeededGenerator
+    /// Ids at or above this are never drawn: a model whose vocabulary is padded beyond its
+    /// tokenizer's (nanoGPT's 50304) has rows no text decodes to.
+    public var vocabularyLimit: Int?
     /// Scratch row of adjusted logits [V], reused across steps.
     private var scratch: [Float] = []
 
@@ -60,6 +63,9 @@ public struct Sampler {
     public mutating func next(logits: UnsafeBufferPointer<Float>, history: Set<Int>) -> Int {
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: logits)
+        if let vocabularyLimit, vocabularyLimit < scratch.count {
+            for i in max(1, vocabularyLimit)..<scratch.count { scratch[i] = -.infinity }
+        }
         Self.applyRepetitionPenalty(&scratch, penalty: parameters.repetitionPenalty, tokens: history)
         if parameters.temperature == 0 { return Self.argmax(scratch) }
         Self.applyTemperature(&scratch, parameters.temperature)
