@@ -45,6 +45,9 @@ public final class LoRAAdapter: ProjectionAdapter, @unchecked Sendable {
     /// Per slot, the seed of the dropout mask drawn by the last forward.
     var maskSeeds: [UInt64]
     var maskGenerator: SeededGenerator
+    /// The seed the dropout masks derive from (see `drawDropoutMasks(for:)`); a resumed run
+    /// sets it to the original run's seed.
+    public var dropoutSeed: UInt64
     /// [rows, max in]: the dropped-out input, then d(dropped input) in backward.
     var dropoutScratch = FloatBuffer(count: 0)
     /// [rows, r]: d(h) in backward.
@@ -52,7 +55,11 @@ public final class LoRAAdapter: ProjectionAdapter, @unchecked Sendable {
     var rowCapacity = 0
 
     /// Adapters with A = 0 and B = 0, for loading saved values into.
-    public init(modelConfig: GPTConfig, configuration: LoRAConfiguration) throws {
+    public convenience init(modelConfig: GPTConfig, configuration: LoRAConfiguration) throws {
+        try self.init(modelConfig: modelConfig, configuration: configuration, dropoutSeed: 0)
+    }
+
+    init(modelConfig: GPTConfig, configuration: LoRAConfiguration, dropoutSeed: UInt64) throws {
         if let problem = configuration.problem { throw LoRAError.invalidConfiguration(problem) }
         if let problem = modelConfig.problem { throw LoRAError.invalidConfiguration(problem) }
         self.configuration = configuration
@@ -78,14 +85,15 @@ public final class LoRAAdapter: ProjectionAdapter, @unchecked Sendable {
         gradients = FloatBuffer(count: offset)
         hidden = slots.map { _ in FloatBuffer(count: 0) }
         maskSeeds = Array(repeating: 0, count: slots.count)
-        maskGenerator = SeededGenerator(seed: 0)
+        self.dropoutSeed = dropoutSeed
+        maskGenerator = SeededGenerator(seed: dropoutSeed)
     }
 
     /// Fresh adapters as PEFT initialises them: A Kaiming-uniform with a = √5 (PyTorch's
     /// nn.Linear default, so U(-1/√in, 1/√in)), B zero, so the adapted model starts out
     /// exactly equal to the base. `seed` also seeds the dropout masks.
     public convenience init(modelConfig: GPTConfig, configuration: LoRAConfiguration, seed: UInt64) throws {
-        try self.init(modelConfig: modelConfig, configuration: configuration)
+        try self.init(modelConfig: modelConfig, configuration: configuration, dropoutSeed: seed)
         var generator = SeededGenerator(seed: seed)
         // kaiming_uniform_(a=√5): gain = √(2/(1+a²)) = √(1/3), bound = √3·gain/√fan_in = 1/√fan_in.
         for slot in slots {
@@ -95,7 +103,17 @@ public final class LoRAAdapter: ProjectionAdapter, @unchecked Sendable {
                 a[i] = -bound + 2 * bound * generator.nextUniform()
             }
         }
-        maskGenerator = SeededGenerator(seed: seed ^ 0x5DEE_CE66_D1CE_4E5B)
+    }
+
+    /// Restarts the dropout masks from a seed that mixes `dropoutSeed` with the batch's tokens:
+    /// the masks of a step depend only on its batch, so a resumed run (which replays the same
+    /// batches) draws the same masks as an uninterrupted one.
+    public func drawDropoutMasks(for tokens: [Int32]) {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325 ^ dropoutSeed  // FNV-1a
+        for token in tokens {
+            hash = (hash ^ UInt64(UInt32(bitPattern: token))) &* 0x0000_0100_0000_01B3
+        }
+        maskGenerator = SeededGenerator(seed: hash)
     }
 
     /// (in, out) of a projection in a model `channels` wide.

@@ -44,6 +44,7 @@ public final class LoRAModel: TrainingTarget {
     public func forwardBackward(tokens: [Int32], targets: [Int32], batchSize: Int, length: Int,
                                 lossScale: Float) throws -> Float {
         adapter.isTraining = true
+        adapter.drawDropoutMasks(for: tokens)
         defer { adapter.isTraining = false }
         return try base.forwardBackward(tokens: tokens, targets: targets, batchSize: batchSize, length: length,
                                         lossScale: lossScale)

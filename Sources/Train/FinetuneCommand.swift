@@ -49,6 +49,7 @@ struct FinetuneCommand: ParsableCommand {
             var resumedState: TrainerState?
             if resume {
                 adapter = try LoRAAdapter.load(directory: out, model: gpt)
+                adapter.dropoutSeed = training.seed
                 let state = try TrainerState.load(directory: out)
                 guard state.config == gpt.config else {
                     throw ValidationError("--resume: \(out) was fine-tuned on a base with \(describe(state.config)), not \(base) (\(describe(gpt.config)))")

@@ -110,3 +110,41 @@ final class FinetuneTests: XCTestCase {
         return path
     }
 }
+
+extension FinetuneTests {
+    /// Stopping after a checkpoint and resuming gives the adapter an uninterrupted run gives,
+    /// bit for bit, dropout included: the masks depend on the batch, which resume replays.
+    func testResumeWithDropoutIsExact() throws {
+        let base = GPTModel(config: config, seed: 3)
+        let lora = LoRAConfiguration(rank: 2, alpha: 4, dropout: 0.2)
+        let data = PackedCompletions(examples(60), endOfText: endOfText, encode: encode)
+        var options = TrainingOptions()
+        options.batchSize = 2
+        options.length = 16
+        options.maxIterations = 6
+        options.warmupIterations = 1
+        options.decayIterations = 6  // the schedule of the whole run, also for its first half
+        options.evalInterval = 3
+        options.logInterval = 3
+
+        func train(_ adapter: LoRAAdapter, to steps: Int, out: String, resume: TrainerState?) throws {
+            var stepOptions = options
+            stepOptions.maxIterations = steps
+            let model = try LoRAModel(base: base, adapter: adapter)
+            try Trainer(target: model, config: config, options: stepOptions, train: data, validation: nil,
+                        outputDirectory: out, resumeFrom: resume).run()
+        }
+        let straight = try LoRAAdapter(modelConfig: config, configuration: lora, seed: 9)
+        try train(straight, to: 6, out: temporaryDirectory(), resume: nil)
+
+        let out = temporaryDirectory()
+        try train(try LoRAAdapter(modelConfig: config, configuration: lora, seed: 9), to: 3, out: out, resume: nil)
+        let resumed = try LoRAAdapter.load(directory: out, modelConfig: config)
+        resumed.dropoutSeed = 9
+        try train(resumed, to: 6, out: out, resume: try TrainerState.load(directory: out))
+        let difference = zip(resumed.parameters.toArray(), straight.parameters.toArray()).map { abs($0 - $1) }.max() ?? 0
+        XCTAssertEqual(difference, 0, "resumed and uninterrupted adapters differ")
+        XCTAssertNotEqual(straight.parameters.toArray(),
+                          try LoRAAdapter(modelConfig: config, configuration: lora, seed: 9).parameters.toArray())
+    }
+}
