@@ -96,17 +96,22 @@ struct PreTokenizer {
         return end
     }
 
-    /// True when a piece boundary at `position` holds whatever surrounds the text: the character
-    /// before it is not whitespace and the one at it is. No alternative of the pattern matches a
-    /// non-space followed by a space, and matching never looks behind, so encoding the two sides
-    /// separately gives the same pieces as encoding the whole.
+    /// True when a piece boundary at `position` holds whatever surrounds the text, so the two sides
+    /// can be encoded separately and give the pieces of the whole. Matching never looks behind, so
+    /// the right side is safe whenever the whole has a boundary there and the left side's last piece
+    /// ends there on its own. That holds when the character before is not whitespace and the one
+    /// at `position` is (no alternative matches a non-space then a space), or when both are
+    /// non-space of different classes and the one before is not the `'` of a contraction.
+    /// `text[position...]` must hold the whole scalar at `position`.
     func isSafeSplit(_ text: UnsafePointer<UInt8>, _ position: Int, _ end: Int) -> Bool {
-        guard position > 0, position < end else { return false }
-        let byte = text[position]
-        guard byte & 0xC0 != 0x80, scalarClass(text, position).0 == Self.whitespace else { return false }
-        var previous = position - 1
-        while previous > 0 && text[previous] & 0xC0 == 0x80 { previous -= 1 }
-        return scalarClass(text, previous).0 != Self.whitespace
+        guard position > 0, position < end, text[position] & 0xC0 != 0x80 else { return false }
+        var previousStart = position - 1
+        while previousStart > 0 && text[previousStart] & 0xC0 == 0x80 { previousStart -= 1 }
+        let previous = scalarClass(text, previousStart).0
+        if previous == Self.whitespace { return false }
+        let current = scalarClass(text, position).0
+        if current == Self.whitespace { return true }
+        return current != previous && text[previousStart] != UInt8(ascii: "'")
     }
 }
 

@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import Tokenizer
+
+/// `train tokenize`: text → GPT-2 ids, as decimal numbers separated by spaces on one line; with
+/// `--jsonl`, lines `{"text": …}` → lines `{"ids": […]}` in the same order (blank lines skipped).
+struct TokenizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokenize",
+        abstract: "Print the GPT-2 token ids of a text file (or stdin).")
+
+    @Option(help: "Vocabulary directory (encoder.json + vocab.bpe, vocab.json + merges.txt, or a .tiktoken file).")
+    var vocab = "data/gpt2"
+    @Flag(help: "Read JSON lines {\"text\": …} and write lines {\"ids\": […]}.") var jsonl = false
+    @Flag(help: "Encode the text <|endoftext|> as the special token 50256 instead of as plain text.")
+    var allowSpecial = false
+    @Argument(help: "Input file; stdin when omitted.") var file: String?
+
+    mutating func run() throws {
+        try runReportingErrors {
+            let tokenizer = try GPT2Tokenizer(directory: vocab)
+            let (text, name) = try readInputText(file)
+            if jsonl {
+                let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+                var texts: [String] = []
+                for (number, line) in lines.enumerated() where !line.allSatisfy(\.isWhitespace) {
+                    guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                          let text = object["text"] as? String else {
+                        throw ValidationError("\(name) line \(number + 1): expected a JSON object with a string field \"text\"")
+                    }
+                    texts.append(text)
+                }
+                var output = ""
+                for ids in tokenizer.encodeBatch(texts, allowSpecial: allowSpecial) {
+                    output += "{\"ids\": [" + ids.map(String.init).joined(separator: ", ") + "]}\n"
+                }
+                writeStandardOutput(Data(output.utf8))
+            } else {
+                let ids = tokenizer.encode(text, allowSpecial: allowSpecial)
+                writeStandardOutput(Data((ids.map(String.init).joined(separator: " ") + "\n").utf8))
+            }
+        }
+    }
+}
+
+/// The whole of `file` (or stdin) as text, and the name errors should use for it.
+func readInputText(_ file: String?) throws -> (String, String) {
+    let name = file ?? "stdin"
+    let data: Data
+    if let file {
+        guard let contents = FileManager.default.contents(atPath: file) else {
+            throw ValidationError("\(file): cannot read (no such file?)")
+        }
+        data = contents
+    } else {
+        data = FileHandle.standardInput.readDataToEndOfFile()
+    }
+    guard let text = String(validating: data, as: UTF8.self) else {
+        throw ValidationError("\(name): not UTF-8 at byte offset \(firstInvalidUTF8Offset(data))")
+    }
+    return (text, name)
+}
+
+private func firstInvalidUTF8Offset(_ data: Data) -> Int {
+    var iterator = data.makeIterator()
+    var decoder = UTF8()
+    var offset = 0
+    while true {
+        switch decoder.decode(&iterator) {
+        case .scalarValue(let scalar): offset += UTF8.width(scalar)
+        case .emptyInput, .error: return offset
+        }
+    }
+}
+
+func writeStandardOutput(_ data: Data) {
+    FileHandle.standardOutput.write(data)
+}
