@@ -15,8 +15,13 @@ struct PreTokenizer {
 
     init() { classes = Self.bmpTable.classes }
 
+    /// The Unicode version of tiktoken's regex tables (Rust regex-syntax): a scalar assigned
+    /// later is unassigned (category Cn, so "other") to it, and must be here too to give its ids.
+    static let unicodeVersion = (major: 16, minor: 0)
+
     static func classify(_ scalar: Unicode.Scalar) -> UInt8 {
         let properties = scalar.properties
+        guard let age = properties.age, (age.major, age.minor) <= unicodeVersion else { return other }
         if properties.isWhitespace { return whitespace }
         switch properties.generalCategory {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter: return letter

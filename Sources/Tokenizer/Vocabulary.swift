@@ -13,7 +13,7 @@ struct Vocabulary {
     /// The files read, in a fixed order (hashed into `train prepare`'s meta.json).
     var files: [String]
 
-    static let endOfTextText = "<|endoftext|>"
+    static let endOfTextText = GPT2Tokenizer.endOfTextText
 
     static func load(directory: String) throws -> Vocabulary {
         var isDirectory: ObjCBool = false

@@ -46,6 +46,19 @@ final class PreTokenizerTests: XCTestCase {
         XCTAssertEqual(pieces("DON'T"), ["DON", "'", "T"])
     }
 
+    /// Scalars assigned after tiktoken's Unicode version are "other" to its regex, so they join
+    /// punctuation rather than letters; older ones keep their category.
+    func testScalarsNewerThanTiktokensUnicodeAreOther() throws {
+        let newer = try XCTUnwrap(Unicode.Scalar(0xA7CE))  // LATIN CAPITAL LETTER PHARYNGEAL VOICED FRICATIVE, Unicode 17
+        let age = try XCTUnwrap(newer.properties.age)
+        XCTAssertTrue((age.major, age.minor) > PreTokenizer.unicodeVersion)
+        XCTAssertEqual(newer.properties.generalCategory, .uppercaseLetter)
+        XCTAssertEqual(PreTokenizer.classify(newer), PreTokenizer.other)
+        XCTAssertEqual(pieces("a\u{A7CE}'d"), ["a", "\u{A7CE}'", "d"])
+        XCTAssertEqual(PreTokenizer.classify("\u{A7C0}"), PreTokenizer.letter)  // Unicode 14
+        XCTAssertEqual(pieces("a\u{A7C0}'d"), ["a\u{A7C0}", "'d"])
+    }
+
     /// Wherever `isSafeSplit` allows a cut, encoding the two sides apart gives the ids of the whole.
     func testSafeSplitsDoNotChangeTheIds() {
         let tokenizer = TestData.tokenizer
