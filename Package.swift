@@ -9,6 +9,13 @@ let releaseFlags = ["-Ounchecked", "-wmo", "-target-cpu", "haswell"]
 let releaseFlags = ["-Ounchecked", "-wmo"]
 #endif
 let fastMath: [SwiftSetting] = [.unsafeFlags(releaseFlags, .when(configuration: .release))]
+// The int8 kernels (Sources/CKernels) are C with AVX2 intrinsics behind #ifdef __AVX2__ and a scalar
+// fallback, optimised in every configuration because the tests multiply large matrices with them.
+#if arch(x86_64)
+let kernelCFlags = ["-O3", "-mavx2", "-mfma"]
+#else
+let kernelCFlags = ["-O3"]
+#endif
 
 let package = Package(
     name: "Finch",
@@ -30,7 +37,8 @@ let package = Package(
             path: "Sources/CBLAS",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
-        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fastMath),
+        .target(name: "CKernels", path: "Sources/CKernels", cSettings: [.unsafeFlags(kernelCFlags)]),
+        .target(name: "Tensor", dependencies: ["CBLAS", "CKernels"], swiftSettings: fastMath),
         .target(name: "Tokenizer", swiftSettings: fastMath),
         .target(name: "GPT", dependencies: ["Tensor", "Tokenizer"], swiftSettings: fastMath),
         .target(name: "LoRA", dependencies: ["GPT", "Tensor"], swiftSettings: fastMath),
@@ -55,6 +63,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/KernelBench",
+            swiftSettings: fastMath
+        ),
+        .executableTarget(
+            name: "int8-bench",
+            dependencies: [
+                "Tensor", "CBLAS",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/Int8Bench",
             swiftSettings: fastMath
         ),
         .executableTarget(
