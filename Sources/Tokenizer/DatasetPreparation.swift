@@ -58,7 +58,7 @@ public struct DatasetPreparation {
         guard tokenizer.vocabSize <= 65_536 else {
             throw TokenizerError("vocabulary of \(tokenizer.vocabSize) ids does not fit nanoGPT's uint16 token files")
         }
-        let files = inputs.map(InputFile.init)
+        let files = inputs.map { InputFile(path: $0) }
         let sizes = try files.map { try $0.size }
         let reader = DocumentReader(format: format, field: field)
         let counts = try files.map { try reader.count($0) }
@@ -88,8 +88,8 @@ public struct DatasetPreparation {
                 validation.discard()
             }
         }
-        let trainEncoder = ParallelTextEncoder(tokenizer: tokenizer, writer: train, chunkBytes: chunkBytes)
-        let validationEncoder = ParallelTextEncoder(tokenizer: tokenizer, writer: validation, chunkBytes: chunkBytes)
+        let trainEncoder = ParallelTextEncoder(tokenizer: tokenizer, chunkBytes: chunkBytes, write: train.write)
+        let validationEncoder = ParallelTextEncoder(tokenizer: tokenizer, chunkBytes: chunkBytes, write: validation.write)
         let start = Date()
         let totalBytes = sizes.reduce(0, +)
         var bytesBefore = 0

@@ -1,10 +1,23 @@
 import Foundation
 
-/// Reads an input file a block at a time (never whole), with errors that name the file.
+/// Reads an input file (or an open handle such as stdin) a block at a time, never whole, with
+/// errors that name it.
 struct InputFile {
     static let blockBytes = 4 << 20
 
+    /// The file's path, or the name errors use for `handle`.
     let path: String
+    private let handle: FileHandle?
+
+    init(path: String) {
+        self.path = path
+        handle = nil
+    }
+
+    init(handle: FileHandle, name: String) {
+        path = name
+        self.handle = handle
+    }
 
     var size: Int {
         get throws {
@@ -19,10 +32,11 @@ struct InputFile {
 
     /// Calls `body` with consecutive blocks of the file and the offset of each block's first byte.
     func forEachBlock(_ body: (UnsafeBufferPointer<UInt8>, Int) throws -> Void) throws {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw TokenizerError("\(path): cannot open for reading")
+        let opened = self.handle == nil ? FileHandle(forReadingAtPath: path) : nil
+        guard let handle = self.handle ?? opened else {
+            throw TokenizerError("\(path): cannot open for reading (no such file?)")
         }
-        defer { try? handle.close() }
+        defer { try? opened?.close() }
         var offset = 0
         while true {
             let block: Data

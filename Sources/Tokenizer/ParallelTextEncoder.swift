@@ -1,13 +1,16 @@
 import Dispatch
 import Foundation
 
-/// Encodes a stream of text on all cores into one token file, in order. Text arrives in pieces of
-/// any size; it is cut into chunks of about `chunkBytes` at points where the pre-tokeniser has a
-/// boundary whatever the context (`PreTokenizer.isSafeSplit`), so the ids equal those of encoding
-/// each document whole. Chunks are encoded a batch at a time and written in arrival order.
+/// Encodes a stream of text on all cores, handing the ids to `write` in order. Text arrives in
+/// pieces of any size; it is cut into chunks of about `chunkBytes` at points where the pre-tokeniser
+/// has a boundary whatever the context (`PreTokenizer.isSafeSplit`) and, with `allowSpecial`, never
+/// inside `<|endoftext|>`, so the ids equal those of encoding each document whole. Chunks are
+/// encoded a batch at a time and written in arrival order.
 final class ParallelTextEncoder {
     private let tokenizer: GPT2Tokenizer
-    private let writer: TokenFileWriter
+    private let write: ([Int]) throws -> Void
+    private let allowSpecial: Bool
+    private let marker = Array(GPT2Tokenizer.endOfTextText.utf8)
     private let chunkBytes: Int
     private let workerCount: Int
     private let pieces = PreTokenizer()
@@ -19,15 +22,14 @@ final class ParallelTextEncoder {
     private var queue: [(bytes: [UInt8], endOfText: Bool)] = []
     private var queuedBytes = 0
 
-    init(tokenizer: GPT2Tokenizer, writer: TokenFileWriter, chunkBytes: Int = 1 << 20) {
+    init(tokenizer: GPT2Tokenizer, allowSpecial: Bool = false, chunkBytes: Int = 1 << 20, write: @escaping ([Int]) throws -> Void) {
         self.tokenizer = tokenizer
-        self.writer = writer
+        self.allowSpecial = allowSpecial
+        self.write = write
         self.chunkBytes = max(64, chunkBytes)
         workerCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
         sessions = (0..<workerCount).map { _ in tokenizer.makeSession() }
     }
-
-    var tokenCount: Int { writer.tokenCount }
 
     /// Adds valid UTF-8 text to the current document (a scalar may straddle two calls).
     func append(_ bytes: UnsafeBufferPointer<UInt8>) throws {
@@ -64,21 +66,33 @@ final class ParallelTextEncoder {
         pending.withUnsafeBufferPointer { buffer -> Int? in
             let text = buffer.baseAddress!
             // Leave room for a whole scalar at the split so the class test never reads past the end.
-            let end = buffer.count - 4
+            // (and, with special tokens, to see a whole marker around it).
+            let end = buffer.count - (allowSpecial ? marker.count : 4)
             let target = start + chunkBytes
             guard target < end else { return nil }
+            func canCut(_ position: Int) -> Bool {
+                pieces.isSafeSplit(text, position, buffer.count) && !(allowSpecial && insideMarker(text, position))
+            }
             var position = target
             while position > start + chunkBytes / 2 {
-                if pieces.isSafeSplit(text, position, buffer.count) { return position }
+                if canCut(position) { return position }
                 position -= 1
             }
             position = target + 1
             while position < end {
-                if pieces.isSafeSplit(text, position, buffer.count) { return position }
+                if canCut(position) { return position }
                 position += 1
             }
             return nil
         }
+    }
+
+    /// True when `position` falls strictly inside an occurrence of `<|endoftext|>`.
+    private func insideMarker(_ text: UnsafePointer<UInt8>, _ position: Int) -> Bool {
+        for back in 1..<marker.count where position - back >= 0 {
+            if memcmp(text + position - back, marker, marker.count) == 0 { return true }
+        }
+        return false
     }
 
     private func encodeQueue() throws {
@@ -86,6 +100,7 @@ final class ParallelTextEncoder {
         var results = [[Int]](repeating: [], count: queue.count)
         let chunks = queue
         let tokenizer = self.tokenizer
+        let allowSpecial = self.allowSpecial
         let nextChunk = WorkCounter()
         let workers = min(workerCount, chunks.count)
         sessions.withUnsafeMutableBufferPointer { sessionBuffer in
@@ -99,7 +114,7 @@ final class ParallelTextEncoder {
                         var ids: [Int] = []
                         ids.reserveCapacity(chunks[i].bytes.count / 3)
                         chunks[i].bytes.withUnsafeBufferPointer {
-                            tokenizer.encode(utf8: $0, allowSpecial: false, session: &sessions[worker], into: &ids)
+                            tokenizer.encode(utf8: $0, allowSpecial: allowSpecial, session: &sessions[worker], into: &ids)
                         }
                         if chunks[i].endOfText { ids.append(GPT2Tokenizer.endOfText) }
                         results[i] = ids
@@ -109,6 +124,6 @@ final class ParallelTextEncoder {
         }
         queue.removeAll(keepingCapacity: true)
         queuedBytes = 0
-        for ids in results { try writer.write(ids) }
+        for ids in results { try write(ids) }
     }
 }

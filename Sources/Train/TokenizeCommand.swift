@@ -4,6 +4,7 @@ import Tokenizer
 
 /// `train tokenize`: text → GPT-2 ids, as decimal numbers separated by spaces on one line; with
 /// `--jsonl`, lines `{"text": …}` → lines `{"ids": […]}` in the same order (blank lines skipped).
+/// Both read their input a block at a time.
 struct TokenizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenize",
@@ -19,28 +20,33 @@ struct TokenizeCommand: ParsableCommand {
     mutating func run() throws {
         try runReportingErrors {
             let tokenizer = try GPT2Tokenizer(directory: vocab)
-            let (text, name) = try readInputText(file)
+            let (input, name) = try openInput(file)
+            defer { if file != nil { try? input.close() } }
             if jsonl {
-                let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-                var texts: [String] = []
-                for (number, line) in lines.enumerated() where !line.allSatisfy(\.isWhitespace) {
-                    guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                          let text = object["text"] as? String else {
-                        throw ValidationError("\(name) line \(number + 1): expected a JSON object with a string field \"text\"")
-                    }
-                    texts.append(text)
+                try tokenizer.encodeJSONLines(input, name: name, allowSpecial: allowSpecial) { ids in
+                    writeStandardOutput(Data(("{\"ids\": [" + ids.map(String.init).joined(separator: ", ") + "]}\n").utf8))
                 }
-                var output = ""
-                for ids in tokenizer.encodeBatch(texts, allowSpecial: allowSpecial) {
-                    output += "{\"ids\": [" + ids.map(String.init).joined(separator: ", ") + "]}\n"
-                }
-                writeStandardOutput(Data(output.utf8))
             } else {
-                let ids = tokenizer.encode(text, allowSpecial: allowSpecial)
-                writeStandardOutput(Data((ids.map(String.init).joined(separator: " ") + "\n").utf8))
+                // Streamed: ids are printed as each batch is encoded, so input of any size works.
+                var first = true
+                try tokenizer.encodeStream(input, name: name, allowSpecial: allowSpecial) { ids in
+                    guard !ids.isEmpty else { return }
+                    writeStandardOutput(Data(((first ? "" : " ") + ids.map(String.init).joined(separator: " ")).utf8))
+                    first = false
+                }
+                writeStandardOutput(Data("\n".utf8))
             }
         }
     }
+}
+
+/// `file` opened for reading, or stdin, and the name errors should use for it.
+func openInput(_ file: String?) throws -> (FileHandle, String) {
+    guard let file else { return (FileHandle.standardInput, "stdin") }
+    guard let handle = FileHandle(forReadingAtPath: file) else {
+        throw ValidationError("\(file): cannot read (no such file?)")
+    }
+    return (handle, file)
 }
 
 /// The whole of `file` (or stdin) as text, and the name errors should use for it.
