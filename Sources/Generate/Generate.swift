@@ -5,6 +5,7 @@ struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
         abstract: "Sample text from a Finch or Hugging Face GPT-2 checkpoint, benchmark it, quantize it.",
-        subcommands: []
+        subcommands: [SampleCommand.self, BenchmarkCommand.self, QuantizeCommand.self],
+        defaultSubcommand: SampleCommand.self
     )
 }
