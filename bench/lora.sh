@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # LoRA benchmark (issue 4): fine-tuning next to full training of the same preset, in the same run.
 # Each figure comes from its own process (`train benchmark`, random tokens, median step after a
-# warmup), so each peak RSS is that mode's alone. Prints both JSON lines, then the ratios against
-# the goals: fine-tune tokens/s ≥ 1.3× full training, peak RSS ≤ 0.7×.
+# warmup), so each peak RSS is that mode's alone: full training, LoRA, LoRA on an int8 base.
+# Prints the JSON lines, then the ratios against the goals: fine-tune tokens/s ≥ 1.3× full
+# training, peak RSS ≤ 0.7×.
 #   bench/lora.sh [--preset slm60m] [--rank 16] [--batch 8] [--seq 128] [--steps 5] [--warmup 1]
 # FINCH_SCRATCH_PATH, when set, is passed to swift build as --scratch-path.
 set -euo pipefail
@@ -24,15 +25,19 @@ common=(--preset "$preset" --batch "$batch" --seq "$seq" --steps "$steps" --warm
 
 full=$("$train" benchmark "${common[@]}")
 lora=$("$train" benchmark "${common[@]}" --lora-rank "$rank")
+int8=$("$train" benchmark "${common[@]}" --lora-rank "$rank" --int8)
 echo "$full"
 echo "$lora"
-python3 - "$full" "$lora" <<'PY'
+echo "$int8"
+python3 - "$full" "$lora" "$int8" <<'PY'
 import json, sys
-full, lora = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+full, lora, int8 = (json.loads(a) for a in sys.argv[1:4])
 speed = lora["tokens_per_s"] / full["tokens_per_s"]
 memory = lora["peak_rss_mb"] / full["peak_rss_mb"]
 print(f"LoRA r{lora['lora_rank']} on {full['preset']}: {lora['trainable_params']:,} trainable parameters "
       f"({100 * lora['trainable_params'] / (lora['trainable_params'] + lora['params']):.2f}% of the model)")
 print(f"tokens/s: full {full['tokens_per_s']:.0f}, LoRA {lora['tokens_per_s']:.0f} -> {speed:.2f}x (goal >= 1.3x)")
 print(f"peak RSS: full {full['peak_rss_mb']:.0f} MB, LoRA {lora['peak_rss_mb']:.0f} MB -> {memory:.2f}x (goal <= 0.7x)")
+print(f"int8 base: {int8['tokens_per_s']:.0f} tokens/s ({int8['tokens_per_s'] / full['tokens_per_s']:.2f}x), "
+      f"peak RSS {int8['peak_rss_mb']:.0f} MB ({int8['peak_rss_mb'] / full['peak_rss_mb']:.2f}x)")
 PY

@@ -15,11 +15,13 @@ public enum LoRABenchmark {
     }
 
     public static func run(config: GPTConfig, lora: LoRAConfiguration, batchSize: Int, length: Int,
-                           steps: Int, warmup: Int, seed: UInt64 = 0) throws -> Result {
+                           steps: Int, warmup: Int, int8Base: Bool = false, seed: UInt64 = 0) throws -> Result {
         guard steps >= 1, warmup >= 0 else {
             throw LoRAError.invalidConfiguration("a benchmark needs at least 1 measured step and no negative warmup")
         }
         let base = GPTModel(config: config, seed: seed)
+        // The model keeps the int8 weights it is given (`frozenProjectionWeights`).
+        if int8Base { _ = try Int8FrozenBase(quantizing: base) }
         let model = try LoRAModel(base: base, adapter: LoRAAdapter(modelConfig: config, configuration: lora, seed: seed))
         let trainable = model.trainableParameters
         let moments = (FloatBuffer(count: trainable.count), FloatBuffer(count: trainable.count))

@@ -17,6 +17,8 @@ struct BenchmarkCommand: ParsableCommand {
     @Option(help: "Unmeasured steps first.") var warmup = 2
     @Option(help: "Measure LoRA fine-tuning instead: adapters of this rank on all four projections of a frozen base.")
     var loraRank: Int?
+    @Flag(help: "With --lora-rank: keep the frozen base's projections in int8 (QLoRA-style).")
+    var int8 = false
 
     mutating func run() throws {
         guard let config = GPTConfig.presets[preset] else {
@@ -51,9 +53,9 @@ struct BenchmarkCommand: ParsableCommand {
         let lora = LoRAConfiguration(rank: rank, alpha: Float(2 * rank), dropout: 0.05)
         if let problem = lora.problem { throw ValidationError(problem) }
         let result = try LoRABenchmark.run(config: config, lora: lora, batchSize: batch, length: length,
-                                           steps: steps, warmup: warmup)
+                                           steps: steps, warmup: warmup, int8Base: int8)
         let json: [String: Any] = [
-            "impl": "finch", "what": "finetune", "preset": preset, "params": result.baseParameterCount,
+            "impl": "finch", "what": int8 ? "finetune-int8" : "finetune", "preset": preset, "params": result.baseParameterCount,
             "lora_rank": rank, "trainable_params": result.trainableParameterCount,
             "batch": batch, "seq": length, "threads": ProcessInfo.processInfo.activeProcessorCount,
             "step_s_median": result.stepSecondsMedian, "tokens_per_s": result.tokensPerSecond,

@@ -27,6 +27,9 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Comma-separated projections to adapt: c_attn, attn.c_proj, c_fc, mlp.c_proj (c_proj = both).")
     var loraTargets = "c_attn,attn.c_proj,c_fc,mlp.c_proj"
 
+    @Flag(help: "Keep the frozen base's projections in int8 (QLoRA-style): about a quarter of their float memory.")
+    var int8 = false
+
     @Option(help: "Training sequence length (default: the base's context).") var blockSize: Int?
     @Option(help: "For JSONL data: share of the examples held out for validation.") var valFraction = 0.1
     @Option(help: "For JSONL data: directory with the GPT-2 vocabulary (encoder.json + vocab.bpe).")
@@ -43,6 +46,7 @@ struct FinetuneCommand: ParsableCommand {
     mutating func run() throws {
         try runReportingErrors {
             let gpt = try Checkpoint.load(directory: base)
+            let quantized = int8 ? try Int8FrozenBase(quantizing: gpt) : nil
             let (trainData, validationData) = try loadData(vocabSize: gpt.config.vocabSize)
 
             let adapter: LoRAAdapter
@@ -66,7 +70,7 @@ struct FinetuneCommand: ParsableCommand {
             let trainer = try Trainer(target: model, config: gpt.config, options: options, train: trainData,
                                       validation: validationData, outputDirectory: out, resumeFrom: resumedState)
             let lora = adapter.configuration
-            printError("base: \(base) (\(describe(gpt.config)), \(formatCount(gpt.parameterCount)) parameters)")
+            printError("base: \(base) (\(describe(gpt.config)), \(formatCount(gpt.parameterCount)) parameters\(quantized.map { ", projections int8 in \(formatCount($0.byteCount)) bytes" } ?? ""))")
             printError(String(format: "LoRA: r %d, alpha %g, dropout %g on %@: %@ trainable parameters (%.2f%% of %@)",
                               lora.rank, lora.alpha, lora.dropout, lora.targetModules.joined(separator: ", "),
                               formatCount(adapter.parameterCount), 100 * model.trainableFraction,
