@@ -23,7 +23,7 @@ public enum InferenceCheckpoint {
         }
         let model = try Checkpoint.load(directory: directory)
         guard quantize else {
-            return LoadedInferenceModel(weights: InferenceWeights(model: model), int8: nil,
+            return LoadedInferenceModel(weights: InferenceWeights(model: model).streamingFloatProjections(), int8: nil,
                                         modelBytes: try weightsFileBytes(directory: directory))
         }
         let int8 = try quantizeChecked(model, groupSize: groupSize, directory: directory)
