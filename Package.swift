@@ -86,6 +86,6 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], exclude: ["Fixtures"]),
         .testTarget(name: "GPTTests", dependencies: ["GPT", "Tensor"], exclude: ["Fixtures"]),
         .testTarget(name: "LoRATests", dependencies: ["LoRA", "GPT", "Tensor"]),
-        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"], exclude: ["Fixtures"]),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
     ]
 )
