@@ -42,6 +42,9 @@ public enum Perplexity {
         }
         var result = PerplexityResult(negativeLogLikelihood: 0, tokensScored: 0)
         var window = [Int32](repeating: 0, count: block)
+        // One logits buffer for the whole stream: a fresh multi-megabyte buffer per window made
+        // glibc raise its mmap threshold and fragment the heap (peak RSS grew with the data).
+        let logits = FloatBuffer(count: InferenceSession.scoringRows * config.vocabSize)
         for range in windows(tokenCount: tokenCount, block: block) {
             window.withUnsafeMutableBufferPointer {
                 source.copyTokens(from: range.lowerBound, count: range.count, into: $0.baseAddress!)
@@ -50,7 +53,7 @@ public enum Perplexity {
             if let bad = tokens.firstIndex(where: { $0 < 0 || $0 >= config.vocabSize }) {
                 throw GPTError.invalidInput("\(name): token \(range.lowerBound + bad) has id \(tokens[bad]), outside the model's vocabulary (size \(config.vocabSize))")
             }
-            let scored = try session.negativeLogLikelihood(of: tokens)
+            let scored = try session.negativeLogLikelihood(of: tokens, logits: logits)
             result.negativeLogLikelihood += scored.sum
             result.tokensScored += scored.count
         }
@@ -63,10 +66,11 @@ extension InferenceSession {
     /// [rows, V] instead of [T, V].
     static let scoringRows = 32
 
-    /// Σ −log p(tokens[i] | tokens[..<i]) over i = 1…n−1, from a fresh cache.
-    /// The prefill leaves every position's final hidden state in `residual` [n−1, C]; only the
-    /// head of the last one ran, so the final LayerNorm and head are applied here to all rows.
-    func negativeLogLikelihood(of tokens: [Int]) throws -> (sum: Double, count: Int) {
+    /// Σ −log p(tokens[i] | tokens[..<i]) over i = 1…n−1, from a fresh cache; `logits` holds
+    /// [scoringRows, V]. The prefill leaves every position's final hidden state in `residual`
+    /// [n−1, C]; only the head of the last one ran, so the final LayerNorm and head are applied
+    /// here to all rows.
+    func negativeLogLikelihood(of tokens: [Int], logits: FloatBuffer) throws -> (sum: Double, count: Int) {
         reset()
         let inputs = Array(tokens.dropLast())
         try prefill(inputs)
@@ -74,7 +78,6 @@ extension InferenceSession {
         let model = weights.model
         let p = model.parameters.pointer
         let chunkRows = Self.scoringRows
-        let logits = FloatBuffer(count: chunkRows * v)
         var targets = [Int32](repeating: 0, count: chunkRows)
         var total = 0.0
         for start in stride(from: 0, to: n, by: chunkRows) {
