@@ -77,6 +77,8 @@ def cell(value, fmt="{:.2f}"):
     return "–" if value is None else fmt.format(value)
 
 print("### slm60m, batch 1, prompt 64 random tokens, 128 greedy steps × 5 runs\n")
+print(f"{os.cpu_count()} cores, load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end "
+      "(memory-bound figures drop when other processes share the machine)\n")
 print("| | Finch fp32 | PyTorch fp32 | ratio | Finch int8 | PyTorch int8 | ratio | goal |")
 print("| --- | --- | --- | --- | --- | --- | --- | --- |")
 f32, f8 = runs["finch-fp32"], runs["finch-int8"]
