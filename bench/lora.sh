@@ -2,17 +2,18 @@
 # LoRA benchmark (issue 4): fine-tuning next to full training of the same preset, in the same run.
 # Each figure comes from its own process (`train benchmark`, random tokens, median step after a
 # warmup), so each peak RSS is that mode's alone: full training, LoRA, LoRA on an int8 base.
-# Prints the JSON lines, then the ratios against the goals: fine-tune tokens/s ≥ 1.3× full
-# training, peak RSS ≤ 0.7×.
-#   bench/lora.sh [--preset slm60m] [--rank 16] [--batch 8] [--seq 128] [--steps 5] [--warmup 1]
+# The modes alternate for --rounds rounds and each keeps its fastest round, so a burst of other
+# load on the machine does not land on one mode only. Prints every JSON line, then the ratios
+# against the goals: fine-tune tokens/s ≥ 1.3× full training, peak RSS ≤ 0.7×.
+#   bench/lora.sh [--preset slm60m] [--rank 16] [--batch 8] [--seq 128] [--steps 5] [--warmup 1] [--rounds 2]
 # FINCH_SCRATCH_PATH, when set, is passed to swift build as --scratch-path.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-preset=slm60m rank=16 batch=8 seq=128 steps=5 warmup=1
+preset=slm60m rank=16 batch=8 seq=128 steps=5 warmup=1 rounds=2
 while [ $# -gt 0 ]; do
   case "$1" in
     --preset) preset=$2 ;; --rank) rank=$2 ;; --batch) batch=$2 ;; --seq) seq=$2 ;;
-    --steps) steps=$2 ;; --warmup) warmup=$2 ;;
+    --steps) steps=$2 ;; --warmup) warmup=$2 ;; --rounds) rounds=$2 ;;
     *) echo "lora.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift 2
@@ -23,15 +24,21 @@ build=(swift build -c release ${FINCH_SCRATCH_PATH:+--scratch-path "$FINCH_SCRAT
 train="$("${build[@]}" --show-bin-path)/train"
 common=(--preset "$preset" --batch "$batch" --seq "$seq" --steps "$steps" --warmup "$warmup")
 
-full=$("$train" benchmark "${common[@]}")
-lora=$("$train" benchmark "${common[@]}" --lora-rank "$rank")
-int8=$("$train" benchmark "${common[@]}" --lora-rank "$rank" --int8)
-echo "$full"
-echo "$lora"
-echo "$int8"
-python3 - "$full" "$lora" "$int8" <<'PY'
+results=()
+for _ in $(seq "$rounds"); do
+  results+=("$("$train" benchmark "${common[@]}")")
+  results+=("$("$train" benchmark "${common[@]}" --lora-rank "$rank")")
+  results+=("$("$train" benchmark "${common[@]}" --lora-rank "$rank" --int8)")
+done
+printf '%s\n' "${results[@]}"
+python3 - "${results[@]}" <<'PY'
 import json, sys
-full, lora, int8 = (json.loads(a) for a in sys.argv[1:4])
+best = {}
+for line in sys.argv[1:]:
+    r = json.loads(line)
+    if r["what"] not in best or r["tokens_per_s"] > best[r["what"]]["tokens_per_s"]:
+        best[r["what"]] = r
+full, lora, int8 = best["train"], best["finetune"], best["finetune-int8"]
 speed = lora["tokens_per_s"] / full["tokens_per_s"]
 memory = lora["peak_rss_mb"] / full["peak_rss_mb"]
 print(f"LoRA r{lora['lora_rank']} on {full['preset']}: {lora['trainable_params']:,} trainable parameters "
