@@ -1,10 +1,14 @@
 import Tensor
 
-/// A float projection in GPT-2's Conv1D layout `[in, out]` whose batch-1 product streams the
-/// weight row by row: y[out] += x[i] · W[i, :], four input rows per pass, each thread owning a
-/// contiguous range of outputs that stays in L1. Decoding reads every weight once per token, so
-/// this product is bound by memory bandwidth; OpenBLAS's `sgemv` on this layout (a transposed
-/// product) reached about half of it here, measured over the slm60m projections from memory.
+/// A float projection whose batch-1 product is a streaming loop on the cores' own threads.
+/// Decoding reads every weight once per token, so the product is bound by memory bandwidth.
+/// - Conv1D `[in, out]`: y[out] += x[i] · W[i, :], four input rows per pass, each thread owning a
+///   contiguous range of outputs that stays in L1. OpenBLAS's `sgemv` on this layout (a
+///   transposed product) reached about half the bandwidth, measured over the slm60m projections.
+/// - `[out, in]` (the tied head, `wte` [V, C]): y[r] = W[r, :] · x, four rows per pass sharing
+///   each load of x, rows split over the cores in contiguous ranges.
+/// Keeping batch-1 products off OpenBLAS also keeps its worker threads from spinning
+/// (`sched_yield`) on the cores while the rest of the step runs: a fifth of the decode time on 2 cores.
 /// Several rows (prefill, perplexity) go to the wrapped operator's GEMM.
 public struct StreamingFloatLinear: LinearOperator, @unchecked Sendable {
     public let base: FloatLinear
@@ -12,9 +16,7 @@ public struct StreamingFloatLinear: LinearOperator, @unchecked Sendable {
     public var inFeatures: Int { base.inFeatures }
     public var outFeatures: Int { base.outFeatures }
 
-    /// nil for the `[out, in]` layout (the tied head), which OpenBLAS streams well.
-    public init?(_ base: FloatLinear) {
-        guard !base.rowsAreOutputs else { return nil }
+    public init(_ base: FloatLinear) {
         self.base = base
     }
 
@@ -23,8 +25,57 @@ public struct StreamingFloatLinear: LinearOperator, @unchecked Sendable {
             base.apply(rows: rows, input: input, output: output)
             return
         }
-        Self.multiply(weight: base.weight, bias: base.bias, inFeatures: inFeatures, outFeatures: outFeatures,
-                      x: input, y: output)
+        if base.rowsAreOutputs {
+            Self.rowDotProducts(weight: base.weight, bias: base.bias, inFeatures: inFeatures, outFeatures: outFeatures,
+                                x: input, y: output)
+        } else {
+            Self.multiply(weight: base.weight, bias: base.bias, inFeatures: inFeatures, outFeatures: outFeatures,
+                          x: input, y: output)
+        }
+    }
+
+    /// y[out] = W[out, :] · x (+ bias) for W stored [out, in].
+    static func rowDotProducts(weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, inFeatures: Int, outFeatures: Int,
+                               x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        Parallel.forEachChunk(outFeatures, costPerItem: inFeatures) { range in
+            var r = range.lowerBound
+            while r + 4 <= range.upperBound {
+                fourRowDots(weight + r * inFeatures, columns: inFeatures, x: x, y: y + r)
+                r += 4
+            }
+            while r < range.upperBound {
+                y[r] = VectorMath.dot(weight + r * inFeatures, x, inFeatures)
+                r += 1
+            }
+            if let bias { for r in range { y[r] += bias[r] } }
+        }
+    }
+
+    @inline(__always)
+    static func fourRowDots(_ w0: UnsafePointer<Float>, columns: Int, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        var a0 = VectorMath.Vector(), a1 = VectorMath.Vector(), a2 = VectorMath.Vector(), a3 = VectorMath.Vector()
+        let w1 = w0 + columns, w2 = w1 + columns, w3 = w2 + columns
+        var i = 0
+        while i + 8 <= columns {
+            let xv = VectorMath.load(x + i)
+            a0.addProduct(VectorMath.load(w0 + i), xv)
+            a1.addProduct(VectorMath.load(w1 + i), xv)
+            a2.addProduct(VectorMath.load(w2 + i), xv)
+            a3.addProduct(VectorMath.load(w3 + i), xv)
+            i += 8
+        }
+        var s0 = a0.sum(), s1 = a1.sum(), s2 = a2.sum(), s3 = a3.sum()
+        while i < columns {
+            s0 += w0[i] * x[i]
+            s1 += w1[i] * x[i]
+            s2 += w2[i] * x[i]
+            s3 += w3[i] * x[i]
+            i += 1
+        }
+        y[0] = s0
+        y[1] = s1
+        y[2] = s2
+        y[3] = s3
     }
 
     /// y[out] = x[in] · W[in, out] (+ bias).
@@ -75,17 +126,18 @@ public struct StreamingFloatLinear: LinearOperator, @unchecked Sendable {
 }
 
 extension InferenceWeights {
-    /// These weights with every float Conv1D projection decoding through `StreamingFloatLinear`;
-    /// other operators (int8, LoRA, the head) are kept as they are.
+    /// These weights with every float projection and a float head decoding through
+    /// `StreamingFloatLinear`; other operators (int8, LoRA) are kept as they are.
     public func streamingFloatProjections() -> InferenceWeights {
         func streamed(_ op: any LinearOperator) -> any LinearOperator {
-            (op as? FloatLinear).flatMap(StreamingFloatLinear.init) ?? op
+            (op as? FloatLinear).map(StreamingFloatLinear.init) ?? op
         }
         var weights = self
         weights.blocks = blocks.map { block in
             Block(attention: streamed(block.attention), attentionProjection: streamed(block.attentionProjection),
                   fc: streamed(block.fc), fcProjection: streamed(block.fcProjection))
         }
+        weights.head = streamed(head)
         return weights
     }
 }
