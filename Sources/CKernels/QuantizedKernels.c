@@ -151,7 +151,24 @@ static inline __attribute__((always_inline)) void gemm_tile(
         for (int j = 0; j < R; j++) { sum[k][j] = _mm256_setzero_ps(); tail[k][j] = 0; }
     }
     for (int j = 0; j < R; j++) input[j] = x + (r + j) * columns;
-    for (ptrdiff_t g = 0; g < groups; g++) {
+    ptrdiff_t g = 0;
+    if (groupSize % 8 == 0) {
+        // Whole groups of a size the 8-wide steps divide: no bounds or tails in the loop.
+        for (ptrdiff_t wholeGroups = columns / groupSize; g < wholeGroups; g++) {
+            __m256 scale[2];
+            for (int k = 0; k < ROWS; k++) scale[k] = _mm256_set1_ps(rowScales[k][g]);
+            for (ptrdiff_t i = g * groupSize, end = i + groupSize; i < end; i += 8) {
+                __m256 xv[4];
+                for (int j = 0; j < R; j++) xv[j] = _mm256_loadu_ps(input[j] + i);
+                for (int k = 0; k < ROWS; k++) {
+                    __m256 w = _mm256_mul_ps(load_q8x8(row[k] + i), scale[k]);
+                    for (int j = 0; j < R; j++) sum[k][j] = _mm256_fmadd_ps(w, xv[j], sum[k][j]);
+                }
+            }
+        }
+    }
+    // Any other group size, and the short last group when groupSize does not divide columns.
+    for (; g < groups; g++) {
         ptrdiff_t begin = g * groupSize, end = min_index(begin + groupSize, columns);
         ptrdiff_t vectorEnd = begin + ((end - begin) & ~(ptrdiff_t)7);
         __m256 scale[2];

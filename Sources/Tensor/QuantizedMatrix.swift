@@ -15,10 +15,10 @@ import Foundation
 /// 0.53% (group 32), 0.59% (64), 0.64% (128), 0.74% (one scale per output channel) for Gaussian
 /// weights, and 0.93%, 1.27%, 1.75%, 3.38% when 0.2% of the weights are 20σ outliers: one scale
 /// per channel is set by a row's largest weight and rounds the rest to a few levels, a group
-/// confines that to 64 weights. The scales cost 1/16 byte per weight at 64 and 1/8 at 32, the
-/// kernel's speed per byte does not depend on the group size, and a decode step streams every
-/// weight from memory once, so 64 keeps most of 32's accuracy for half of its extra bytes
-/// (a whole slm60m in int8 is 27% of its float size at 64, 29% at 32; the issue allows 30%).
+/// confines that to 64 weights. The scales cost 1/16 byte per weight at 64 and 1/8 at 32, and
+/// the per-group work of the kernel shows at 32: a decode step's matrices cost 7.1, 6.0, 5.8 and
+/// 5.6 ms of CPU at 32, 64, 128 and per channel. So 64 keeps most of 32's accuracy for 15% less
+/// work (a whole slm60m in int8 is 27% of its float size at 64, 29% at 32; the issue allows 30%).
 ///
 /// Activations stay float: the batch-1 kernel widens int8 weights to float and FMAs them with x
 /// (AVX2, four rows per pass, the next rows prefetched). Quantizing x per group as well and using
@@ -139,8 +139,8 @@ public struct QuantizedMatrix: Sendable {
 
 extension QuantizedMatrix {
     /// Below this many bytes of weight reads (bytes × input rows) a product stays on the calling
-    /// thread: 512 KB is ~25 µs of work for one core, and handing half of it to a Dispatch worker
-    /// costs ~10 µs of wake-up (int8-bench prints both timings per shape).
+    /// thread: 512 KB is ~25 µs of work for one core, and waking a Dispatch worker for half of it
+    /// costs of the order of 10 µs (int8-bench prints the one-thread and automatic timings per shape).
     public static let parallelMinimumBytes = 512 * 1024
 
     /// y[out] = Σ_in W[in, out] · x[in] (+ bias[out]): one row, the decoding case.
@@ -161,7 +161,10 @@ extension QuantizedMatrix {
     /// y[n, out] = x[n, in] · W (+ bias): prefill and perplexity. One row takes the vector
     /// kernel; more go through a kernel that widens each int8 weight once for four input rows
     /// and keeps a block of weights in cache for all of them, so the weights are read from
-    /// memory once whatever n is (int8-bench compares it with cblas_sgemm on the float weights).
+    /// memory once whatever n is. At 64 rows one core does 0.7–0.8 of the FLOP/s of OpenBLAS's
+    /// sgemm on the float weights (thread CPU time), and a whole slm60m prefill costs about the
+    /// same CPU as sgemm's (int8-bench); dequantizing tiles for sgemm instead cost an extra pass
+    /// over the weights, and OpenBLAS's threads stall when the cores are oversubscribed.
     /// `threads` as in `multiply(vector:)`, and the result as independent of it.
     public func multiply(
         rows n: Int, input x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
