@@ -1,8 +1,8 @@
 import Tensor
 
 /// A projection with int8 weights and float activations: the batch-1 kernel reads a quarter
-/// of the float bytes per decoding step; several rows (prefill, perplexity) go through
-/// dequantized tiles and a GEMM.
+/// of the float bytes per decoding step; several rows (prefill, perplexity) go through the
+/// multi-row int8 kernel, which widens each weight once for four input rows.
 public struct Int8Linear: LinearOperator, @unchecked Sendable {
     public let matrix: QuantizedMatrix
     /// Float bias [out], or nil.
