@@ -28,6 +28,10 @@ final class Activations {
     let lnFinalMean, lnFinalRstd: FloatBuffer
     let tokens: UnsafeMutablePointer<Int32>   // [B, T]
     let targets: UnsafeMutablePointer<Int32>  // [B, T]
+    /// The masks of the batch in flight while training with dropout, nil otherwise.
+    var dropout: BatchDropout?
+    /// A residual branch's output before it joins the stream [B, T, C]; in backward, its gradient.
+    let branch: FloatBuffer
 
     // Scratch for the backward pass, shared by every block.
     let gradResidual: FloatBuffer        // [B, T, C]
@@ -38,6 +42,7 @@ final class Activations {
     let geluOut: FloatBuffer             // recomputed GELU output [B, T, 4C]
     let gradGelu: FloatBuffer            // [B, T, 4C]
     let gradAttentionProbs: FloatBuffer  // one row block's dP [≤128, T]
+    let droppedProbabilities: FloatBuffer  // one row block's P after dropout [≤128, T]
     /// Logits of a chunk of rows; the LM head never holds all `B·T·V` at once when training.
     let logitsChunk: FloatBuffer
     let logitsChunkRows: Int
@@ -80,6 +85,8 @@ final class Activations {
         geluOut = FloatBuffer(count: n * 4 * c)
         gradGelu = FloatBuffer(count: n * 4 * c)
         gradAttentionProbs = FloatBuffer(count: min(length, Attention.blockRows) * length)
+        droppedProbabilities = FloatBuffer(count: min(length, Attention.blockRows) * length)
+        branch = FloatBuffer(count: n * c)
         // Up to 256 MB of logits at a time (1,335 rows of GPT-2's vocabulary): the head's
         // weight-gradient GEMM re-reads and re-writes all of d(wte) once per chunk, so chunks
         // must be long for it to run near peak; PyTorch holds all B·T rows, twice.

@@ -7,6 +7,10 @@ import Tensor
 /// The T query rows go in blocks: block [r0, r1) only needs keys 0..<r1, so the products skip
 /// most of the masked upper triangle (with 4 blocks, 37% of the attention FLOPs). A head's
 /// probabilities are stored block after block, block rows with a stride of r1.
+///
+/// With dropout the probabilities are kept as they are (the softmax backward needs them) and the
+/// dropped copy of a block, P ⊙ mask / (1 − p), goes to a scratch block: the forward multiplies
+/// it by V, the backward recomputes it for dV and masks dP with it.
 enum Attention {
     /// Query rows per block: small enough to skip most of the triangle, large enough for
     /// efficient GEMMs.
@@ -32,8 +36,10 @@ enum Attention {
     }
 
     /// qkv: [B, T, 3C] → probs: [B, H, probabilityCount(T)] (kept for backward), out: [B, T, C].
+    /// `dropped` holds one block of dropped probabilities [≤ blockRows, T] when `dropout` is set.
     static func forward(
         out: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>, qkv: UnsafePointer<Float>,
+        dropout: DropoutMask?, dropped: UnsafeMutablePointer<Float>,
         batchSize: Int, length t: Int, channels c: Int, heads: Int
     ) {
         let headSize = c / heads
@@ -53,18 +59,26 @@ enum Attention {
                                 a: q + block.start * 3 * c, lda: 3 * c, b: k, ldb: 3 * c, c: p)
                     Softmax.causalForward(probs: p, scores: p, rows: rows, columns: block.end,
                                           offset: block.start, scale: scale)
+                    var used = UnsafePointer(p)
+                    if let dropout {
+                        dropout.apply(p, into: dropped, rows: rows, columns: block.end,
+                                      firstRow: (b * heads + h) * t + block.start)
+                        used = UnsafePointer(dropped)
+                    }
                     // out_h [rows, d] = P [rows, r1] · V[0..<r1], into its columns of [T, C]
-                    Matmul.gemm(m: rows, n: headSize, k: block.end, a: p, b: v, ldb: 3 * c,
+                    Matmul.gemm(m: rows, n: headSize, k: block.end, a: used, b: v, ldb: 3 * c,
                                 c: out + (b * t + block.start) * c + h * headSize, ldc: c)
                 }
             }
         }
     }
 
-    /// Accumulates dQKV [B, T, 3C] from dOut [B, T, C]. `scratch` holds one block's dP.
+    /// Accumulates dQKV [B, T, 3C] from dOut [B, T, C]. `scratch` holds one block's dP, and
+    /// `dropped` its dropped probabilities when `dropout` (the forward's mask) is set.
     static func backward(
         dQKV: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>,
         probs: UnsafePointer<Float>, qkv: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+        dropout: DropoutMask?, dropped: UnsafeMutablePointer<Float>,
         batchSize: Int, length t: Int, channels c: Int, heads: Int
     ) {
         let headSize = c / heads
@@ -83,9 +97,16 @@ enum Attention {
                     // dP [rows, r1] = dOut_h [rows, d] · V[0..<r1]ᵀ
                     Matmul.gemm(transposeB: true, m: rows, n: block.end, k: headSize,
                                 a: dHeadOut, lda: c, b: v, ldb: 3 * c, c: scratch)
-                    // dV[0..<r1] += Pᵀ · dOut_h
+                    var used = p
+                    if let dropout {
+                        let firstRow = (b * heads + h) * t + block.start
+                        dropout.apply(p, into: dropped, rows: rows, columns: block.end, firstRow: firstRow)
+                        dropout.apply(scratch, into: scratch, rows: rows, columns: block.end, firstRow: firstRow)
+                        used = UnsafePointer(dropped)
+                    }
+                    // dV[0..<r1] += Pᵀ · dOut_h  (P as the forward used it)
                     Matmul.gemm(transposeA: true, m: block.end, n: headSize, k: rows,
-                                a: p, b: dHeadOut, ldb: c, beta: 1, c: dv, ldc: 3 * c)
+                                a: used, b: dHeadOut, ldb: c, beta: 1, c: dv, ldc: 3 * c)
                     // dScores = scale · P ⊙ (dP - rowsum(P ⊙ dP)), in place
                     Softmax.causalBackward(dScores: scratch, dProbs: scratch, probs: p,
                                            rows: rows, columns: block.end, offset: block.start, scale: scale)

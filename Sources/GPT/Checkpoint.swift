@@ -145,6 +145,8 @@ public enum Checkpoint {
                        shape: entry.shape)
         }
         try writer.write(to: (directory as NSString).appendingPathComponent(weightsFile))
-        try AtomicFile.write(try configJSON(model.config), to: (directory as NSString).appendingPathComponent(configFile))
+        // HF's GPT2Config reads these when training continues there; a missing key means 0.1.
+        let dropout = ["resid_pdrop", "embd_pdrop", "attn_pdrop"].reduce(into: [String: Any]()) { $0[$1] = (Double(model.dropout) * 1e6).rounded() / 1e6 }
+        try AtomicFile.write(try configJSON(model.config, extra: dropout), to: (directory as NSString).appendingPathComponent(configFile))
     }
 }

@@ -25,12 +25,14 @@ extension GPTModel {
         return fresh
     }
 
-    /// Embeddings and every block; leaves the final LayerNorm output in `lnFinal`.
-    func forwardTrunk(tokens: [Int32], batchSize: Int, length: Int) throws -> Activations {
+    /// Embeddings and every block; leaves the final LayerNorm output in `lnFinal`. `dropout`
+    /// (training only) masks the embeddings, attention probabilities and residual branches.
+    func forwardTrunk(tokens: [Int32], batchSize: Int, length: Int, dropout: BatchDropout? = nil) throws -> Activations {
         if let problem = tokens.withUnsafeBufferPointer({ shapeProblem(batchSize: batchSize, length: length, tokens: $0) }) {
             throw GPTError.invalidInput(problem)
         }
         let act = prepareActivations(batchSize: batchSize, length: length)
+        act.dropout = dropout
         let c = config.embeddingSize
         let n = batchSize * length
         tokens.withUnsafeBufferPointer { act.tokens.update(from: $0.baseAddress!, count: n) }
@@ -42,6 +44,7 @@ extension GPTModel {
         for b in 0..<batchSize {
             Elementwise.accumulate(into: x + b * length * c, from: wpe, count: length * c)
         }
+        dropout?.mask(layer: 0, .embedding).apply(x, into: x, rows: n, columns: c)
         for l in 0..<config.layerCount {
             let output = l + 1 < config.layerCount ? act.blocks[l + 1].input.pointer : act.output.pointer
             blockForward(l, saved: act.blocks[l], output: output, rows: n, batchSize: batchSize, length: length)
@@ -89,9 +92,13 @@ extension GPTModel {
         if frozenProjectionWeights != nil, !isFrozen {
             throw GPTError.invalidConfig("a model whose projections are int8 can only be trained frozen (under adapters)")
         }
+        guard dropout >= 0, dropout < 1 else {
+            throw GPTError.invalidConfig("dropout must be in [0, 1) (got \(dropout))")
+        }
         if gradients == nil { zeroGradients() }
         let grads: UnsafeMutablePointer<Float>? = isFrozen ? nil : gradients!.pointer
-        let act = try forwardTrunk(tokens: tokens, batchSize: batchSize, length: length)
+        let masks = dropout > 0 ? BatchDropout(probability: dropout, batchSeed: Dropout.batchSeed(dropoutSeed, tokens: tokens)) : nil
+        let act = try forwardTrunk(tokens: tokens, batchSize: batchSize, length: length, dropout: masks)
         targets.withUnsafeBufferPointer { act.targets.update(from: $0.baseAddress!, count: act.rows) }
         let scored = targets.reduce(0) { $0 + ($1 == CrossEntropy.ignoreIndex ? 0 : 1) }
         guard scored > 0 else { return 0 }
@@ -112,6 +119,7 @@ extension GPTModel {
         }
         guard let grads else { return Float(sum / Double(count)) }
         let dx = act.gradResidual.pointer
+        masks?.mask(layer: 0, .embedding).apply(dx, into: dx, rows: n, columns: c)
         Embedding.backward(dTable: grads + layout.tokenEmbedding, dOut: dx, indices: act.tokens, rows: n, channels: c)
         let dwpe = grads + layout.positionEmbedding
         for b in 0..<batchSize {

@@ -22,6 +22,13 @@ public final class GPTModel: @unchecked Sendable {
     /// Where a frozen model's block projections get their weights when not from `parameters`
     /// (which then no longer hold them); only valid with `isFrozen`.
     public var frozenProjectionWeights: FrozenProjectionWeights?
+    /// Dropout probability while training (nanoGPT's `dropout`): on the embeddings, the attention
+    /// probabilities and both residual branches of every block. Only `forwardBackward` drops;
+    /// `logits`, `loss` and inference never do.
+    public var dropout: Float = 0
+    /// The seed the dropout masks derive from, mixed with each batch's tokens
+    /// (`Dropout.batchSeed`), so a resumed run draws the masks an uninterrupted one would.
+    public var dropoutSeed: UInt64 = 0
 
     /// A model with zeroed parameters, for loading a checkpoint into.
     public init(config: GPTConfig) {

@@ -1,8 +1,9 @@
 import Tensor
 
 /// One pre-LayerNorm block, forward and backward side by side:
-///   x = x + attn.c_proj(attention(attn.c_attn(ln_1(x))))
-///   x = x + mlp.c_proj(gelu(mlp.c_fc(ln_2(x))))
+///   x = x + dropout(attn.c_proj(attention(attn.c_attn(ln_1(x)))))
+///   x = x + dropout(mlp.c_proj(gelu(mlp.c_fc(ln_2(x)))))
+/// (dropout only while training with `GPTModel.dropout` > 0, as the attention probabilities').
 extension GPTModel {
     /// Runs block `l` on `saved.input`, keeping what backward needs in `saved`, and writes the
     /// block's output (the residual stream) to `output` [B, T, C].
@@ -16,16 +17,19 @@ extension GPTModel {
         projectionForward(l, .attention, out: saved.qkv.pointer, input: saved.ln1.pointer,
                           weight: p.attentionWeight, bias: p.attentionBias, rows: n, inFeatures: c, outFeatures: 3 * c)
         adapter?.forward(layer: l, projection: .attention, input: saved.ln1.pointer, output: saved.qkv.pointer, rows: n)
+        let act = activations!
         Attention.forward(out: saved.attentionOut.pointer, probs: saved.attentionProbs.pointer,
-                          qkv: saved.qkv.pointer, batchSize: batchSize, length: length,
+                          qkv: saved.qkv.pointer, dropout: act.dropout?.mask(layer: l, .attentionProbabilities),
+                          dropped: act.droppedProbabilities.pointer, batchSize: batchSize, length: length,
                           channels: c, heads: config.headCount)
-        // afterAttention = input + c_proj(attentionOut): the projection accumulates onto a copy of the input.
-        saved.afterAttention.pointer.update(from: saved.input.pointer, count: n * c)
-        accumulateProduct(l, .attentionProjection, input: saved.attentionOut.pointer, weight: p.attentionProjWeight,
-                          output: saved.afterAttention.pointer, rows: n, inFeatures: c, outFeatures: c)
-        addBias(saved.afterAttention.pointer, weight(p.attentionProjBias), rows: n, columns: c)
+        // afterAttention = input + dropout(c_proj(attentionOut))
+        let branch = act.branch.pointer
+        projectionForward(l, .attentionProjection, out: branch, input: saved.attentionOut.pointer,
+                          weight: p.attentionProjWeight, bias: p.attentionProjBias, rows: n, inFeatures: c, outFeatures: c)
         adapter?.forward(layer: l, projection: .attentionProjection, input: saved.attentionOut.pointer,
-                         output: saved.afterAttention.pointer, rows: n)
+                         output: branch, rows: n)
+        act.dropout?.mask(layer: l, .attentionResidual).apply(branch, into: branch, rows: n, columns: c)
+        Elementwise.add(out: saved.afterAttention.pointer, saved.input.pointer, branch, count: n * c)
 
         LayerNorm.forward(out: saved.ln2.pointer, mean: saved.ln2Mean.pointer, rstd: saved.ln2Rstd.pointer,
                           input: saved.afterAttention.pointer, weight: weight(p.ln2Weight), bias: weight(p.ln2Bias),
@@ -33,13 +37,14 @@ extension GPTModel {
         projectionForward(l, .fc, out: saved.fc.pointer, input: saved.ln2.pointer,
                           weight: p.fcWeight, bias: p.fcBias, rows: n, inFeatures: c, outFeatures: 4 * c)
         adapter?.forward(layer: l, projection: .fc, input: saved.ln2.pointer, output: saved.fc.pointer, rows: n)
-        let gelu = activations!.geluOut.pointer
+        let gelu = act.geluOut.pointer
         GELU.forward(out: gelu, input: saved.fc.pointer, count: n * 4 * c)
-        output.update(from: saved.afterAttention.pointer, count: n * c)
-        accumulateProduct(l, .fcProjection, input: gelu, weight: p.fcProjWeight, output: output,
+        // output = afterAttention + dropout(c_proj(gelu))
+        projectionForward(l, .fcProjection, out: branch, input: gelu, weight: p.fcProjWeight, bias: p.fcProjBias,
                           rows: n, inFeatures: 4 * c, outFeatures: c)
-        addBias(output, weight(p.fcProjBias), rows: n, columns: c)
-        adapter?.forward(layer: l, projection: .fcProjection, input: gelu, output: output, rows: n)
+        adapter?.forward(layer: l, projection: .fcProjection, input: gelu, output: branch, rows: n)
+        act.dropout?.mask(layer: l, .mlpResidual).apply(branch, into: branch, rows: n, columns: c)
+        Elementwise.add(out: output, saved.afterAttention.pointer, branch, count: n * c)
     }
 
     /// Backward through block `l`. On entry `scratch.gradResidual` holds d(output); on return it
@@ -54,11 +59,13 @@ extension GPTModel {
         // MLP branch. The GELU output is recomputed rather than stored.
         let gelu = scratch.geluOut.pointer
         GELU.forward(out: gelu, input: saved.fc.pointer, count: n * 4 * c)
+        let dMLPBranch = branchGradient(scratch.dropout?.mask(layer: l, .mlpResidual), dResidual: dResidual,
+                                        scratch: scratch.branch.pointer, rows: n)
         scratch.gradGelu.zero()
         projectionBackward(l, .fcProjection, dInput: scratch.gradGelu.pointer, dWeight: grads.map { $0 + p.fcProjWeight },
-                           dBias: grads.map { $0 + p.fcProjBias }, dOut: dResidual, input: gelu, weight: p.fcProjWeight,
+                           dBias: grads.map { $0 + p.fcProjBias }, dOut: dMLPBranch, input: gelu, weight: p.fcProjWeight,
                            rows: n, inFeatures: 4 * c, outFeatures: c)
-        adapter?.backward(layer: l, projection: .fcProjection, input: gelu, dOut: dResidual,
+        adapter?.backward(layer: l, projection: .fcProjection, input: gelu, dOut: dMLPBranch,
                           dInput: scratch.gradGelu.pointer, rows: n)
         scratch.gradFC.zero()
         GELU.backward(dInput: scratch.gradFC.pointer, dOut: scratch.gradGelu.pointer, input: saved.fc.pointer,
@@ -76,17 +83,21 @@ extension GPTModel {
                            rows: n, channels: c)
 
         // Attention branch.
+        let dAttentionBranch = branchGradient(scratch.dropout?.mask(layer: l, .attentionResidual), dResidual: dResidual,
+                                              scratch: scratch.branch.pointer, rows: n)
         scratch.gradAttentionOut.zero()
         projectionBackward(l, .attentionProjection, dInput: scratch.gradAttentionOut.pointer,
                            dWeight: grads.map { $0 + p.attentionProjWeight }, dBias: grads.map { $0 + p.attentionProjBias },
-                           dOut: dResidual, input: saved.attentionOut.pointer, weight: p.attentionProjWeight,
+                           dOut: dAttentionBranch, input: saved.attentionOut.pointer, weight: p.attentionProjWeight,
                            rows: n, inFeatures: c, outFeatures: c)
         adapter?.backward(layer: l, projection: .attentionProjection, input: saved.attentionOut.pointer,
-                          dOut: dResidual, dInput: scratch.gradAttentionOut.pointer, rows: n)
+                          dOut: dAttentionBranch, dInput: scratch.gradAttentionOut.pointer, rows: n)
         scratch.gradQKV.zero()
         Attention.backward(dQKV: scratch.gradQKV.pointer, dOut: scratch.gradAttentionOut.pointer,
                            probs: saved.attentionProbs.pointer, qkv: saved.qkv.pointer,
                            scratch: scratch.gradAttentionProbs.pointer,
+                           dropout: scratch.dropout?.mask(layer: l, .attentionProbabilities),
+                           dropped: scratch.droppedProbabilities.pointer,
                            batchSize: batchSize, length: length, channels: c, heads: config.headCount)
         scratch.gradNormed.zero()
         projectionBackward(l, .attention, dInput: scratch.gradNormed.pointer, dWeight: grads.map { $0 + p.attentionWeight },
@@ -112,16 +123,6 @@ extension GPTModel {
         frozen.accumulateProduct(layer: l, projection: projection, input: input, output: out, rows: n)
     }
 
-    /// output += input · W (the residual projections, which accumulate onto the stream).
-    func accumulateProduct(_ l: Int, _ projection: Projection, input: UnsafePointer<Float>, weight w: Int,
-                           output: UnsafeMutablePointer<Float>, rows n: Int, inFeatures: Int, outFeatures: Int) {
-        if let frozen = frozenProjectionWeights {
-            frozen.accumulateProduct(layer: l, projection: projection, input: input, output: output, rows: n)
-        } else {
-            Matmul.gemm(m: n, n: outFeatures, k: inFeatures, a: input, b: weight(w), beta: 1, c: output)
-        }
-    }
-
     /// A projection's backward; with `frozenProjectionWeights` there are no weight gradients
     /// (the model is frozen), only d(input).
     func projectionBackward(_ l: Int, _ projection: Projection, dInput: UnsafeMutablePointer<Float>,
@@ -136,13 +137,12 @@ extension GPTModel {
         }
     }
 
-    /// x[r, :] += bias for every row.
-    func addBias(_ x: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, rows: Int, columns: Int) {
-        Parallel.forEachChunk(rows, costPerItem: columns) { range in
-            for r in range {
-                let row = x + r * columns
-                for j in 0..<columns { row[j] += bias[j] }
-            }
-        }
+    /// d(branch output) of a residual branch: the stream's gradient, masked as the forward
+    /// masked the branch (written to `scratch`), or the stream's gradient itself without dropout.
+    func branchGradient(_ mask: DropoutMask?, dResidual: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                        rows n: Int) -> UnsafePointer<Float> {
+        guard let mask else { return dResidual }
+        mask.apply(dResidual, into: scratch, rows: n, columns: config.embeddingSize)
+        return UnsafePointer(scratch)
     }
 }

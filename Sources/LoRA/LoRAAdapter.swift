@@ -109,11 +109,7 @@ public final class LoRAAdapter: ProjectionAdapter, @unchecked Sendable {
     /// the masks of a step depend only on its batch, so a resumed run (which replays the same
     /// batches) draws the same masks as an uninterrupted one.
     public func drawDropoutMasks(for tokens: [Int32]) {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325 ^ dropoutSeed  // FNV-1a
-        for token in tokens {
-            hash = (hash ^ UInt64(UInt32(bitPattern: token))) &* 0x0000_0100_0000_01B3
-        }
-        maskGenerator = SeededGenerator(seed: hash)
+        maskGenerator = SeededGenerator(seed: Dropout.batchSeed(dropoutSeed, tokens: tokens))
     }
 
     /// (in, out) of a projection in a model `channels` wide.
@@ -151,7 +147,7 @@ public final class LoRAAdapter: ProjectionAdapter, @unchecked Sendable {
         var x = input
         if dropoutActive {
             maskSeeds[s] = maskGenerator.next()
-            LoRADropout.apply(seed: maskSeeds[s], probability: configuration.dropout, input: input,
+            Dropout.apply(seed: maskSeeds[s], probability: configuration.dropout, input: input,
                               output: dropoutScratch.pointer, rows: rows, columns: slot.inFeatures)
             x = UnsafePointer(dropoutScratch.pointer)
         }
@@ -182,11 +178,11 @@ public final class LoRAAdapter: ProjectionAdapter, @unchecked Sendable {
         }
         // The mask is regenerated from its seed rather than stored: [rows, in] per slot saved.
         let scratch = dropoutScratch.pointer
-        LoRADropout.apply(seed: maskSeeds[s], probability: configuration.dropout, input: input,
+        Dropout.apply(seed: maskSeeds[s], probability: configuration.dropout, input: input,
                           output: scratch, rows: rows, columns: slot.inFeatures)
         Matmul.gemm(transposeA: true, m: rank, n: slot.inFeatures, k: rows, a: dh, b: scratch, beta: 1, c: dA)
         Matmul.gemm(m: rows, n: slot.inFeatures, k: rank, a: dh, b: a, c: scratch)
-        LoRADropout.accumulate(seed: maskSeeds[s], probability: configuration.dropout, gradient: scratch,
+        Dropout.accumulate(seed: maskSeeds[s], probability: configuration.dropout, gradient: scratch,
                                into: dInput, rows: rows, columns: slot.inFeatures)
     }
 }

@@ -19,6 +19,9 @@ struct PretrainCommand: ParsableCommand {
     @OptionGroup var model: ModelShapeOptions
     @OptionGroup var training: TrainingFlags
 
+    @Option(help: "Dropout on the embeddings, attention probabilities and residual branches while training (evaluation never drops).")
+    var dropout: Float = 0
+
     @Flag(help: "Continue the run saved in --out: step, optimiser moments, data position.")
     var resume = false
 
@@ -30,6 +33,7 @@ struct PretrainCommand: ParsableCommand {
 
     mutating func run() throws {
         try runReportingErrors {
+            guard dropout >= 0, dropout < 1 else { throw ValidationError("--dropout must be in [0, 1) (got \(dropout))") }
             let trainData = try TokenStream(path: (data as NSString).appendingPathComponent("train.bin"))
             let validationPath = (data as NSString).appendingPathComponent("val.bin")
             let validationData = FileManager.default.fileExists(atPath: validationPath)
@@ -62,6 +66,8 @@ struct PretrainCommand: ParsableCommand {
                     gpt = GPTModel(config: config, seed: training.seed)
                 }
             }
+            gpt.dropout = dropout
+            gpt.dropoutSeed = training.seed
             try trainData.validate(vocabSize: gpt.config.vocabSize)
             try validationData?.validate(vocabSize: gpt.config.vocabSize)
 
@@ -69,7 +75,8 @@ struct PretrainCommand: ParsableCommand {
             let trainer = try Trainer(target: gpt, config: gpt.config, options: options,
                                       train: trainData, validation: validationData, outputDirectory: out,
                                       resumeFrom: resumedState)
-            printError("model: \(describe(gpt.config)), \(formatCount(gpt.parameterCount)) parameters")
+            printError("model: \(describe(gpt.config)), \(formatCount(gpt.parameterCount)) parameters"
+                       + (dropout > 0 ? ", dropout \(dropout)" : ""))
             printError("data: \(formatCount(trainData.tokenCount)) train tokens, \(formatCount(validationData?.tokenCount ?? 0)) val tokens")
             if resume { printError("resuming \(out) at step \(trainer.state.step)") }
             let final = try trainer.run(report: printTrainingEvent)

@@ -27,7 +27,48 @@ final class ModelGradientTests: XCTestCase {
     }
 
     func testBackwardMatchesFiniteDifferences() throws {
+        try checkWholeModelGradients(dropout: 0)
+    }
+
+    /// Dropout masks depend only on the seed and the batch, so the training loss is a
+    /// deterministic function of the parameters that finite differences can check.
+    func testBackwardWithDropoutMatchesFiniteDifferences() throws {
+        try checkWholeModelGradients(dropout: 0.2)
+    }
+
+    func testDropoutChangesTrainingLossOnlyAndRepeats() throws {
         let model = makeModel()
+        let (tokens, targets) = batch()
+        let evaluation = try model.loss(tokens: tokens, targets: targets, batchSize: batchSize, length: length)
+        let logits = try model.logits(tokens: tokens, batchSize: batchSize, length: length)
+        let plain = try model.forwardBackward(tokens: tokens, targets: targets, batchSize: batchSize, length: length)
+        XCTAssertEqual(plain, evaluation, accuracy: 1e-5)
+        model.dropout = 0.3
+        model.dropoutSeed = 9
+        let dropped = try model.forwardBackward(tokens: tokens, targets: targets, batchSize: batchSize, length: length)
+        XCTAssertGreaterThan(abs(dropped - evaluation), 1e-3)
+        XCTAssertEqual(try model.forwardBackward(tokens: tokens, targets: targets, batchSize: batchSize, length: length), dropped)
+        model.dropoutSeed = 10
+        XCTAssertNotEqual(try model.forwardBackward(tokens: tokens, targets: targets, batchSize: batchSize, length: length), dropped)
+        XCTAssertEqual(try model.logits(tokens: tokens, batchSize: batchSize, length: length).data, logits.data)
+        XCTAssertEqual(try model.loss(tokens: tokens, targets: targets, batchSize: batchSize, length: length), evaluation)
+        model.dropout = 1
+        XCTAssertThrowsError(try model.forwardBackward(tokens: tokens, targets: targets, batchSize: batchSize, length: length))
+    }
+
+    /// The training loss (with dropout when set) at the current parameters.
+    func trainingLoss(_ model: GPTModel, _ tokens: [Int32], _ targets: [Int32], batchSize: Int, length: Int) throws -> Double {
+        if model.dropout == 0 {
+            let result = try model.lossSum(tokens: tokens, targets: targets, batchSize: batchSize, length: length)
+            return result.sum / Double(result.count)
+        }
+        return Double(try model.forwardBackward(tokens: tokens, targets: targets, batchSize: batchSize, length: length))
+    }
+
+    func checkWholeModelGradients(dropout: Float) throws {
+        let model = makeModel()
+        model.dropout = dropout
+        model.dropoutSeed = 21
         let (tokens, targets) = batch()
         model.zeroGradients()
         try model.forwardBackward(tokens: tokens, targets: targets, batchSize: batchSize, length: length)
@@ -42,11 +83,11 @@ final class ModelGradientTests: XCTestCase {
                 let original = model.parameters.pointer[index]
                 let h: Float = 1e-2
                 model.parameters.pointer[index] = original + h
-                let plus = try model.lossSum(tokens: tokens, targets: targets, batchSize: batchSize, length: length)
+                let plus = try trainingLoss(model, tokens, targets, batchSize: batchSize, length: length)
                 model.parameters.pointer[index] = original - h
-                let minus = try model.lossSum(tokens: tokens, targets: targets, batchSize: batchSize, length: length)
+                let minus = try trainingLoss(model, tokens, targets, batchSize: batchSize, length: length)
                 model.parameters.pointer[index] = original
-                let numeric = (plus.sum - minus.sum) / Double(plus.count) / Double(2 * h)
+                let numeric = (plus - minus) / Double(2 * h)
                 let error = abs(Double(analytic[index]) - numeric)
                 XCTAssertLessThanOrEqual(error, 2e-3 + 2e-2 * abs(numeric),
                     "\(entry.name)[\(index - entry.offset)]: analytic \(analytic[index]), numeric \(numeric)")
@@ -59,8 +100,18 @@ final class ModelGradientTests: XCTestCase {
     /// Sequences longer than one attention row block (128), so the blocked causal products and
     /// their backward are exercised across block boundaries.
     func testBackwardMatchesFiniteDifferencesAcrossAttentionBlocks() throws {
+        try checkGradientsAcrossAttentionBlocks(dropout: 0)
+    }
+
+    func testBackwardWithDropoutMatchesFiniteDifferencesAcrossAttentionBlocks() throws {
+        try checkGradientsAcrossAttentionBlocks(dropout: 0.1)
+    }
+
+    func checkGradientsAcrossAttentionBlocks(dropout: Float) throws {
         let long = GPTConfig(layerCount: 1, headCount: 2, embeddingSize: 8, contextLength: 300, vocabSize: 13)
         let model = GPTModel(config: long, seed: 2)
+        model.dropout = dropout
+        model.dropoutSeed = 4
         var generator = SeededGenerator(seed: 8)
         for i in 0..<model.parameterCount { model.parameters.pointer[i] += 0.3 * generator.nextNormal() }
         let length = 270
@@ -79,11 +130,11 @@ final class ModelGradientTests: XCTestCase {
             let original = model.parameters.pointer[index]
             let h: Float = 1e-2
             model.parameters.pointer[index] = original + h
-            let plus = try model.lossSum(tokens: tokens, targets: targets, batchSize: 1, length: length)
+            let plus = try trainingLoss(model, tokens, targets, batchSize: 1, length: length)
             model.parameters.pointer[index] = original - h
-            let minus = try model.lossSum(tokens: tokens, targets: targets, batchSize: 1, length: length)
+            let minus = try trainingLoss(model, tokens, targets, batchSize: 1, length: length)
             model.parameters.pointer[index] = original
-            let numeric = (plus.sum - minus.sum) / Double(plus.count) / Double(2 * h)
+            let numeric = (plus - minus) / Double(2 * h)
             XCTAssertEqual(Double(analytic[index]), numeric, accuracy: 1e-3 + 2e-2 * abs(numeric), "parameter \(index)")
         }
     }

@@ -51,17 +51,33 @@ final class TrainerTests: XCTestCase {
     }
 
     func testResumedRunGivesTheSameLossesAsAnUninterruptedOne() throws {
+        try checkResume(dropout: 0)
+    }
+
+    /// Dropout masks come from the seed and the batch, so resuming replays them too.
+    func testResumedRunWithDropoutGivesTheSameLosses() throws {
+        try checkResume(dropout: 0.1)
+        let saved = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/straight/config.json")))
+        XCTAssertEqual((saved as? [String: Any])?["resid_pdrop"] as? Double, 0.1)
+    }
+
+    func checkResume(dropout: Float) throws {
         let train = corpus(2000, seed: 1), validation = corpus(300, seed: 2)
         let straight = directory + "/straight", interrupted = directory + "/interrupted"
+        func withDropout(_ model: GPTModel) -> GPTModel {
+            model.dropout = dropout
+            model.dropoutSeed = 77
+            return model
+        }
 
-        let model = GPTModel(config: config, seed: 5)
+        let model = withDropout(GPTModel(config: config, seed: 5))
         try Trainer(target: model, config: config, options: options(maxIterations: 12), train: train,
                     validation: validation, outputDirectory: straight).run()
 
-        let first = GPTModel(config: config, seed: 5)
+        let first = withDropout(GPTModel(config: config, seed: 5))
         try Trainer(target: first, config: config, options: options(maxIterations: 8), train: train,
                     validation: validation, outputDirectory: interrupted).run()
-        let resumedModel = try Checkpoint.load(directory: interrupted)
+        let resumedModel = withDropout(try Checkpoint.load(directory: interrupted))
         let state = try TrainerState.load(directory: interrupted)
         XCTAssertEqual(state.step, 8)
         try Trainer(target: resumedModel, config: config, options: options(maxIterations: 12), train: train,

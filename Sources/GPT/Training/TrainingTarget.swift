@@ -76,7 +76,7 @@ extension GPTModel: TrainingTarget {
     public func activationBytes(batchSize: Int, length: Int) -> Int {
         let c = Double(config.embeddingSize), n = Double(batchSize) * Double(length), t = Double(length)
         let perBlock = n * (c * 11 + 4) + Double(batchSize) * Double(config.headCount) * t * t
-        let scratch = n * c * 4 + n * 3 * c + n * 12 * c + t * t + 67_108_864
+        let scratch = n * c * 5 + n * 3 * c + n * 12 * c + 2 * t * min(t, Double(Attention.blockRows)) + 67_108_864
         let bytes = 4 * (Double(config.layerCount) * perBlock + n * c * 2 + scratch)
         return bytes < Double(Int.max / 2) ? Int(bytes) : Int.max / 2
     }
