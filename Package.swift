@@ -42,17 +42,22 @@ let package = Package(
         .target(name: "Tokenizer", swiftSettings: fastMath),
         .target(name: "GPT", dependencies: ["Tensor", "Tokenizer"], swiftSettings: fastMath),
         .target(name: "LoRA", dependencies: ["GPT", "Tensor"], swiftSettings: fastMath),
+        // What both command-line tools print and how they fail: one error line, exit code 1.
+        .target(
+            name: "CommandLineSupport",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .executableTarget(
             name: "Train",
             dependencies: [
-                "GPT", "LoRA", "Tokenizer", "Tensor",
+                "GPT", "LoRA", "Tokenizer", "Tensor", "CommandLineSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "Generate",
             dependencies: [
-                "GPT", "LoRA", "Tokenizer", "Tensor",
+                "GPT", "LoRA", "Tokenizer", "Tensor", "CommandLineSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -83,9 +88,11 @@ let package = Package(
             path: "Benchmarks/TokenizerBench",
             swiftSettings: fastMath
         ),
+        // Assertions the test targets share (XCTest only, no project code).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], exclude: ["Fixtures"]),
-        .testTarget(name: "GPTTests", dependencies: ["GPT", "Tensor"], exclude: ["Fixtures"]),
-        .testTarget(name: "LoRATests", dependencies: ["LoRA", "GPT", "Tensor"]),
+        .testTarget(name: "GPTTests", dependencies: ["GPT", "Tensor", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "LoRATests", dependencies: ["LoRA", "GPT", "Tensor", "TestSupport"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
     ]
 )

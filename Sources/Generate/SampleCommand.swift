@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import Foundation
 import GPT
 import Tokenizer
@@ -74,13 +75,13 @@ struct SampleCommand: ParsableCommand {
                                            stopTokens: [GPT2Tokenizer.endOfText])
             for sample in 0..<numSamples {
                 if sample > 0 { writeOutput("\n---\n") }
-                var decoder = StreamingTextDecoder(tokenizer: tokenizer)
+                var decoder = StreamingDecoder(tokenizer: tokenizer)
                 var filter = StopStringFilter(stops: stop)
                 let reason = try generator.generate(prompt: fitted.tokens, maxNewTokens: maxNewTokens) { token in
                     writeOutput(filter.append(decoder.append(token)))
                     return !filter.isStopped
                 }
-                writeOutput(filter.append(decoder.finish()))
+                writeOutput(filter.append(decoder.flush()))
                 writeOutput(filter.finish())
                 if reason == .contextFull {
                     printError("note: sample \(sample + 1) stopped at the model's context of \(config.contextLength) tokens")

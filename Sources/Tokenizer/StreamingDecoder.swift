@@ -2,16 +2,21 @@
 /// span several tokens, so an incomplete sequence at the end is held back until the ids that
 /// complete it arrive (or `flush` gives it up as U+FFFD).
 public struct StreamingDecoder {
-    private let tokenizer: GPT2Tokenizer
+    private let appendBytes: (Int, inout [UInt8]) -> Void
     private var pending: [UInt8] = []
 
     public init(tokenizer: GPT2Tokenizer) {
-        self.tokenizer = tokenizer
+        appendBytes = { tokenizer.appendBytes(of: $0, to: &$1) }
+    }
+
+    /// `bytesOf` gives a token's bytes (for tests and other vocabularies).
+    public init(bytesOf: @escaping (Int) -> [UInt8]) {
+        appendBytes = { $1.append(contentsOf: bytesOf($0)) }
     }
 
     /// The text that `id` completes; empty while a character is still incomplete.
     public mutating func append(_ id: Int) -> String {
-        tokenizer.appendBytes(of: id, to: &pending)
+        appendBytes(id, &pending)
         let complete = Self.completePrefixLength(pending)
         guard complete > 0 else { return "" }
         let text = String(decoding: pending[..<complete], as: UTF8.self)

@@ -1,6 +1,7 @@
 import Foundation
 import GPT
 import Tensor
+import TestSupport
 import XCTest
 
 /// Logits, loss, every gradient and one AdamW step against PyTorch + transformers on the

@@ -1,5 +1,6 @@
 import GPT
 import Tensor
+import TestSupport
 import XCTest
 
 /// The KV-cache decoder against the full forward pass: prefill + one-token steps must give

@@ -1,6 +1,7 @@
 import GPT
 import LoRA
 import Tensor
+import TestSupport
 import XCTest
 
 /// The int8 frozen base against a float model holding exactly the dequantized weights: the

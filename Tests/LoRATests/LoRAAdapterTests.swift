@@ -1,6 +1,7 @@
 import GPT
 @testable import LoRA
 import Tensor
+import TestSupport
 import XCTest
 
 /// The adapter's math on random models: gradients against finite differences (with and

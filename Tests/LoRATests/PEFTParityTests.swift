@@ -2,6 +2,7 @@ import Foundation
 import GPT
 import LoRA
 import Tensor
+import TestSupport
 import XCTest
 
 /// The golden PEFT adapter (r 4, alpha 8, c_attn/c_proj/c_fc, B non-zero) on the golden tiny

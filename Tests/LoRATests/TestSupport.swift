@@ -1,5 +1,4 @@
 import Foundation
-import XCTest
 
 /// The golden tiny GPT-2 and its PEFT adapter, committed beside the GPT tests.
 enum Fixtures {
@@ -7,24 +6,4 @@ enum Fixtures {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("GPTTests/Fixtures/tiny-gpt2").path
     }
-}
-
-/// Asserts |actual - expected| ≤ atol + rtol·|expected| element-wise, reporting the worst element.
-func assertClose(
-    _ actual: [Float], _ expected: [Float], rtol: Float = 1e-4, atol: Float = 1e-5,
-    _ what: String, file: StaticString = #filePath, line: UInt = #line
-) {
-    XCTAssertEqual(actual.count, expected.count, "\(what): element count", file: file, line: line)
-    guard actual.count == expected.count else { return }
-    var worst = 0
-    var worstExcess: Float = -.infinity
-    for i in 0..<actual.count {
-        let excess = abs(actual[i] - expected[i]) - (atol + rtol * abs(expected[i]))
-        if excess > worstExcess || excess.isNaN {
-            worstExcess = excess.isNaN ? .infinity : excess
-            worst = i
-        }
-    }
-    XCTAssertLessThanOrEqual(worstExcess, 0,
-        "\(what): element \(worst) is \(actual[worst]), expected \(expected[worst])", file: file, line: line)
 }

@@ -35,4 +35,21 @@ final class StreamingDecoderTests: XCTestCase {
         XCTAssertEqual(decoder.flush(), "")
         XCTAssertEqual(decoder.append(tokenizer.encode("a")[0]), "a")
     }
+
+    func testACharacterSplitAcrossTokensIsHeldUntilComplete() {
+        // "é" = C3 A9, "€" = E2 82 AC, "🙂" = F0 9F 99 82, cut across tokens the way byte-level BPE cuts them.
+        let pieces: [[UInt8]] = [[0x63, 0x61, 0x66, 0xC3], [0xA9, 0x20, 0xE2], [0x82], [0xAC, 0xF0, 0x9F], [0x99, 0x82, 0x21]]
+        var decoder = StreamingDecoder { pieces[$0] }
+        XCTAssertEqual((0..<pieces.count).map { decoder.append($0) }, ["caf", "é ", "", "€", "🙂!"])
+        XCTAssertEqual(decoder.flush(), "")
+    }
+
+    func testBytesThatCanNeverCompleteAreReleasedAsReplacementCharacters() {
+        let pieces: [[UInt8]] = [[0x61, 0xE2, 0x82], [0x62], [0xF0]]
+        var decoder = StreamingDecoder { pieces[$0] }
+        XCTAssertEqual(decoder.append(0), "a")
+        XCTAssertEqual(decoder.append(1), "\u{FFFD}b", "a lead byte followed by ASCII cannot become a character")
+        XCTAssertEqual(decoder.append(2), "")
+        XCTAssertEqual(decoder.flush(), "\u{FFFD}")
+    }
 }

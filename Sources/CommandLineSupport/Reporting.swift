@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+
+/// Runs a command body; any error becomes one line on stderr and exit code 1.
+public func runReportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as ValidationError {
+        printError("error: \(error.message)")
+        throw ExitCode.failure
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        printError("error: \(error)")
+        throw ExitCode.failure
+    }
+}
+
+/// One line on stderr: progress and diagnostics, kept apart from the output a user pipes on.
+public func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+/// Writes to stdout without buffering, so streamed text appears as it is generated.
+public func writeOutput(_ text: String) {
+    guard !text.isEmpty else { return }
+    FileHandle.standardOutput.write(Data(text.utf8))
+}
+
+/// 7240000 → "7.24M", 36100 → "36.1K".
+public func formatCount(_ n: Int) -> String {
+    if n >= 1_000_000 { return String(format: "%.2fM", Double(n) / 1e6) }
+    if n >= 10_000 { return String(format: "%.1fK", Double(n) / 1e3) }
+    return String(n)
+}
+
+/// 75 → "1m15s", 3720 → "1h02m".
+public func formatDuration(_ seconds: Double) -> String {
+    guard seconds.isFinite, seconds >= 0 else { return "?" }
+    let s = Int(seconds.rounded())
+    if s >= 3600 { return "\(s / 3600)h\(String(format: "%02d", (s % 3600) / 60))m" }
+    if s >= 60 { return "\(s / 60)m\(String(format: "%02d", s % 60))s" }
+    return "\(s)s"
+}
