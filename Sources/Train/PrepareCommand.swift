@@ -32,10 +32,14 @@ struct PrepareCommand: ParsableCommand {
             let preparation = DatasetPreparation(inputs: inputs, outputDirectory: out, format: format,
                                                  field: field, validationFraction: valFraction)
             var lastPrint = -1.0
+            var progressLineOpen = false
+            // An error must start on its own line, not after an unfinished "\rtokenizing …".
+            defer { if progressLineOpen { printError("") } }
             let summary = try preparation.run(tokenizer: tokenizer) { progress in
                 let done = progress.finished
                 guard done || progress.seconds - lastPrint >= 0.5 else { return }
                 lastPrint = progress.seconds
+                progressLineOpen = !done
                 let rate = Double(progress.bytesDone) / max(progress.seconds, 1e-9)
                 let eta = Double(progress.bytesTotal - progress.bytesDone) / max(rate, 1)
                 FileHandle.standardError.write(Data(String(
