@@ -56,8 +56,11 @@ public enum Checkpoint {
         return config
     }
 
-    /// GPT2Config JSON for `config`; `extra` keys (e.g. a quantization note) are merged in.
-    public static func configJSON(_ config: GPTConfig, extra: [String: Any] = [:]) throws -> Data {
+    /// GPT2Config JSON for `config`, trained with `dropout`; `extra` keys (e.g. a quantization
+    /// note) are merged in.
+    public static func configJSON(_ config: GPTConfig, dropout: Float = 0, extra: [String: Any] = [:]) throws -> Data {
+        // HF's GPT2Config reads these when training continues there; a missing key means 0.1.
+        let pdrop = (Double(dropout) * 1e6).rounded() / 1e6
         var json: [String: Any] = [
             "model_type": "gpt2",
             "architectures": ["GPT2LMHeadModel"],
@@ -70,9 +73,9 @@ public enum Checkpoint {
             "layer_norm_epsilon": Double(config.layerNormEpsilon),
             "activation_function": "gelu_new",
             "tie_word_embeddings": true,
-            "resid_pdrop": 0.0,
-            "embd_pdrop": 0.0,
-            "attn_pdrop": 0.0,
+            "resid_pdrop": pdrop,
+            "embd_pdrop": pdrop,
+            "attn_pdrop": pdrop,
             "initializer_range": 0.02,
             "scale_attn_weights": true,
             "bos_token_id": 50256,
@@ -145,8 +148,6 @@ public enum Checkpoint {
                        shape: entry.shape)
         }
         try writer.write(to: (directory as NSString).appendingPathComponent(weightsFile))
-        // HF's GPT2Config reads these when training continues there; a missing key means 0.1.
-        let dropout = ["resid_pdrop", "embd_pdrop", "attn_pdrop"].reduce(into: [String: Any]()) { $0[$1] = (Double(model.dropout) * 1e6).rounded() / 1e6 }
-        try AtomicFile.write(try configJSON(model.config, extra: dropout), to: (directory as NSString).appendingPathComponent(configFile))
+        try AtomicFile.write(try configJSON(model.config, dropout: model.dropout), to: (directory as NSString).appendingPathComponent(configFile))
     }
 }
