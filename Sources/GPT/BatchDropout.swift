@@ -17,16 +17,3 @@ struct BatchDropout {
                     seed: Dropout.siteSeed(batchSeed, site: layer * Site.allCases.count + site.rawValue))
     }
 }
-
-/// One site's mask over rows of `columns` values.
-struct DropoutMask {
-    let probability: Float
-    let seed: UInt64
-
-    /// output = input ⊙ mask / (1 − p) for mask rows `firstRow…`; `output` may be `input`.
-    func apply(_ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>,
-               rows: Int, columns: Int, firstRow: Int = 0) {
-        Dropout.apply(seed: seed, probability: probability, input: input, output: output,
-                      rows: rows, columns: columns, firstRow: firstRow)
-    }
-}

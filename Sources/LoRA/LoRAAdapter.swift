@@ -42,12 +42,11 @@ public final class LoRAAdapter: ProjectionAdapter, @unchecked Sendable {
     let slotIndex: [[Projection: Int]]
     /// Per slot, h = dropout(x)·Aᵀ [rows, r] from the last forward, reused by backward.
     var hidden: [FloatBuffer]
-    /// Per slot, the seed of the dropout mask drawn by the last forward.
-    var maskSeeds: [UInt64]
-    var maskGenerator: SeededGenerator
     /// The seed the dropout masks derive from (see `drawDropoutMasks(for:)`); a resumed run
     /// sets it to the original run's seed.
     public var dropoutSeed: UInt64
+    /// The current batch's seed; slot s drops with `dropoutMask(slot: s)`, derived from it.
+    var batchSeed: UInt64
     /// [rows, max in]: the dropped-out input, then d(dropped input) in backward.
     var dropoutScratch = FloatBuffer(count: 0)
     /// [rows, r]: d(h) in backward.
@@ -84,9 +83,8 @@ public final class LoRAAdapter: ProjectionAdapter, @unchecked Sendable {
         parameters = FloatBuffer(count: offset)
         gradients = FloatBuffer(count: offset)
         hidden = slots.map { _ in FloatBuffer(count: 0) }
-        maskSeeds = Array(repeating: 0, count: slots.count)
         self.dropoutSeed = dropoutSeed
-        maskGenerator = SeededGenerator(seed: dropoutSeed)
+        batchSeed = dropoutSeed
     }
 
     /// Fresh adapters as PEFT initialises them: A Kaiming-uniform with a = √5 (PyTorch's
@@ -105,11 +103,16 @@ public final class LoRAAdapter: ProjectionAdapter, @unchecked Sendable {
         }
     }
 
-    /// Restarts the dropout masks from a seed that mixes `dropoutSeed` with the batch's tokens:
+    /// Derives the dropout masks from a seed that mixes `dropoutSeed` with the batch's tokens:
     /// the masks of a step depend only on its batch, so a resumed run (which replays the same
     /// batches) draws the same masks as an uninterrupted one.
     public func drawDropoutMasks(for tokens: [Int32]) {
-        maskGenerator = SeededGenerator(seed: Dropout.batchSeed(dropoutSeed, tokens: tokens))
+        batchSeed = Dropout.batchSeed(dropoutSeed, tokens: tokens)
+    }
+
+    /// Slot s's mask for the current batch, the same in its forward and its backward pass.
+    func dropoutMask(slot s: Int) -> DropoutMask {
+        DropoutMask(probability: configuration.dropout, seed: Dropout.siteSeed(batchSeed, site: s))
     }
 
     /// (in, out) of a projection in a model `channels` wide.
@@ -146,9 +149,7 @@ public final class LoRAAdapter: ProjectionAdapter, @unchecked Sendable {
         ensureCapacity(rows: rows)
         var x = input
         if dropoutActive {
-            maskSeeds[s] = maskGenerator.next()
-            Dropout.apply(seed: maskSeeds[s], probability: configuration.dropout, input: input,
-                              output: dropoutScratch.pointer, rows: rows, columns: slot.inFeatures)
+            dropoutMask(slot: s).apply(input, into: dropoutScratch.pointer, rows: rows, columns: slot.inFeatures)
             x = UnsafePointer(dropoutScratch.pointer)
         }
         let a = parameters.pointer + slot.aOffset, b = parameters.pointer + slot.bOffset
@@ -178,11 +179,10 @@ public final class LoRAAdapter: ProjectionAdapter, @unchecked Sendable {
         }
         // The mask is regenerated from its seed rather than stored: [rows, in] per slot saved.
         let scratch = dropoutScratch.pointer
-        Dropout.apply(seed: maskSeeds[s], probability: configuration.dropout, input: input,
-                          output: scratch, rows: rows, columns: slot.inFeatures)
+        let mask = dropoutMask(slot: s)
+        mask.apply(input, into: scratch, rows: rows, columns: slot.inFeatures)
         Matmul.gemm(transposeA: true, m: rank, n: slot.inFeatures, k: rows, a: dh, b: scratch, beta: 1, c: dA)
         Matmul.gemm(m: rows, n: slot.inFeatures, k: rank, a: dh, b: a, c: scratch)
-        Dropout.accumulate(seed: maskSeeds[s], probability: configuration.dropout, gradient: scratch,
-                               into: dInput, rows: rows, columns: slot.inFeatures)
+        mask.accumulate(scratch, into: dInput, rows: rows, columns: slot.inFeatures)
     }
 }

@@ -14,8 +14,8 @@ public enum Dropout {
 
     /// into += gradient ⊙ mask / (1 − p): the backward of `apply`, accumulating.
     public static func accumulate(seed: UInt64, probability p: Float, gradient: UnsafePointer<Float>,
-                                  into: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
-        forEachRowMultiplier(seed: seed, probability: p, rows: rows, columns: columns) { row, multiplier in
+                                  into: UnsafeMutablePointer<Float>, rows: Int, columns: Int, firstRow: Int = 0) {
+        forEachRowMultiplier(seed: seed, probability: p, rows: rows, columns: columns, firstRow: firstRow) { row, multiplier in
             let g = gradient + row * columns, d = into + row * columns
             for j in 0..<columns { d[j] += g[j] * multiplier[j] }
         }
@@ -73,5 +73,31 @@ public enum Dropout {
                 body(row, multiplier)
             }
         }
+    }
+}
+
+/// One mask over rows of `columns` values: a probability and the seed it is regenerated from.
+/// A batch's masks are `DropoutMask(probability:, seed: Dropout.siteSeed(batchSeed, site:))`.
+public struct DropoutMask: Sendable {
+    public let probability: Float
+    public let seed: UInt64
+
+    public init(probability: Float, seed: UInt64) {
+        self.probability = probability
+        self.seed = seed
+    }
+
+    /// output = input ⊙ mask / (1 − p) for mask rows `firstRow…`; `output` may be `input`.
+    public func apply(_ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>,
+                      rows: Int, columns: Int, firstRow: Int = 0) {
+        Dropout.apply(seed: seed, probability: probability, input: input, output: output,
+                      rows: rows, columns: columns, firstRow: firstRow)
+    }
+
+    /// into += gradient ⊙ mask / (1 − p): the backward of `apply`.
+    public func accumulate(_ gradient: UnsafePointer<Float>, into: UnsafeMutablePointer<Float>,
+                           rows: Int, columns: Int, firstRow: Int = 0) {
+        Dropout.accumulate(seed: seed, probability: probability, gradient: gradient, into: into,
+                           rows: rows, columns: columns, firstRow: firstRow)
     }
 }
