@@ -20,6 +20,16 @@ public struct ParameterLayout: Sendable {
         public let ln2Weight, ln2Bias: Int
         public let fcWeight, fcBias: Int                      // mlp.c_fc [C, 4C], [4C]
         public let fcProjWeight, fcProjBias: Int              // mlp.c_proj [4C, C], [C]
+
+        /// Offset of a projection's weight.
+        public func weight(of projection: Projection) -> Int {
+            switch projection {
+            case .attention: attentionWeight
+            case .attentionProjection: attentionProjWeight
+            case .fc: fcWeight
+            case .fcProjection: fcProjWeight
+            }
+        }
     }
 
     public let entries: [Entry]

@@ -28,7 +28,7 @@ public final class Int8FrozenBase: FrozenProjectionWeights, @unchecked Sendable 
             for projection in Projection.allCases {
                 let (inFeatures, outFeatures) = LoRAAdapter.features(of: projection, channels: c)
                 layer[projection] = try QuantizedMatrix(
-                    quantizing: model.parameters.pointer + Self.weightOffset(projection, block),
+                    quantizing: model.parameters.pointer + block.weight(of: projection),
                     inFeatures: inFeatures, outFeatures: outFeatures, layout: .conv1D, groupSize: groupSize)
             }
             matrices.append(layer)
@@ -38,7 +38,7 @@ public final class Int8FrozenBase: FrozenProjectionWeights, @unchecked Sendable 
         for block in model.layout.blocks {
             for projection in Projection.allCases {
                 let (inFeatures, outFeatures) = LoRAAdapter.features(of: projection, channels: c)
-                Self.release(model.parameters.pointer + Self.weightOffset(projection, block), count: inFeatures * outFeatures)
+                Self.release(model.parameters.pointer + block.weight(of: projection), count: inFeatures * outFeatures)
             }
         }
         model.isFrozen = true
@@ -47,15 +47,6 @@ public final class Int8FrozenBase: FrozenProjectionWeights, @unchecked Sendable 
 
     /// Bytes of the int8 values and their scales.
     public var byteCount: Int { matrices.reduce(0) { $0 + $1.values.reduce(0) { $0 + $1.byteCount } } }
-
-    static func weightOffset(_ projection: Projection, _ block: ParameterLayout.Block) -> Int {
-        switch projection {
-        case .attention: block.attentionWeight
-        case .attentionProjection: block.attentionProjWeight
-        case .fc: block.fcWeight
-        case .fcProjection: block.fcProjWeight
-        }
-    }
 
     /// Returns the whole pages inside [pointer, pointer + count) to the system (they read as
     /// zero if touched again), which is what makes the int8 base smaller in resident memory.

@@ -20,22 +20,11 @@ extension LoRAAdapter {
     private func update(_ model: GPTModel, sign: Float) throws {
         try checkCompatible(with: model.config)
         for slot in slots {
-            let w = model.parameters.pointer + weightOffset(of: slot, in: model.layout)
+            let w = model.parameters.pointer + model.layout.blocks[slot.layer].weight(of: slot.projection)
             // W [in, out] += sign·s · Aᵀ [in, r] · Bᵀ [r, out]
             Matmul.gemm(transposeA: true, transposeB: true, m: slot.inFeatures, n: slot.outFeatures, k: rank,
                         alpha: sign * scaling, a: parameters.pointer + slot.aOffset,
                         b: parameters.pointer + slot.bOffset, beta: 1, c: w)
-        }
-    }
-
-    /// Offset in the model's parameter buffer of the weight this slot adapts.
-    func weightOffset(of slot: Slot, in layout: ParameterLayout) -> Int {
-        let block = layout.blocks[slot.layer]
-        switch slot.projection {
-        case .attention: return block.attentionWeight
-        case .attentionProjection: return block.attentionProjWeight
-        case .fc: return block.fcWeight
-        case .fcProjection: return block.fcProjWeight
         }
     }
 
