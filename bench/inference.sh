@@ -50,7 +50,9 @@ run() { # label, then the command printing one JSON line
 }
 run finch-fp32 "$bin/generate" benchmark --checkpoint "$work/slm60m" --json
 run finch-int8 "$bin/generate" benchmark --checkpoint "$work/slm60m-int8" --json
-if python3 -c "import torch, numpy, safetensors" 2>/dev/null; then
+have_torch=false
+python3 -c "import torch, numpy, safetensors" 2>/dev/null && have_torch=true
+if $have_torch; then
   run torch-fp32 python3 bench/torch_gpt.py decode --preset slm60m --threads 2 --repeats 5
   run torch-int8 python3 bench/torch_gpt.py decode --preset slm60m --threads 2 --repeats 5 --int8
 else
@@ -60,7 +62,7 @@ if [ -n "$checkpoint" ]; then
   "$bin/generate" quantize --checkpoint "$checkpoint" --out "$work/quality-int8" >&2
   run quality-fp32 "$bin/generate" benchmark --checkpoint "$checkpoint" --data "$data" --repeats 1 --json
   run quality-int8 "$bin/generate" benchmark --checkpoint "$work/quality-int8" --data "$data" --repeats 1 --json
-  if python3 -c "import torch, numpy, safetensors" 2>/dev/null; then
+  if $have_torch; then
     run quality-torch python3 bench/torch_gpt.py ppl --checkpoint "$checkpoint" --data "$data"
   fi
 fi

@@ -18,7 +18,7 @@ struct Int8Bench: ParsableCommand {
     @Flag(help: "Fewer repeats (about 20 s instead of about a minute).")
     var quick = false
 
-    @Option(help: "Which tables to measure: \(Section.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "Which tables to measure.")
     var section = Section.all
 
     @Option(help: "Group size of the int8 matrices in the decode and prefill tables.")

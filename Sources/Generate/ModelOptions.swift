@@ -22,7 +22,6 @@ struct ModelOptions: ParsableArguments {
             let adapter = try LoRAAdapter.load(directory: lora, model: loaded.weights.model)
             loaded.weights = try adapter.wrap(loaded.weights)
         }
-        let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6
-        return (loaded.weights, loaded.modelBytes, milliseconds)
+        return (loaded.weights, loaded.modelBytes, LatencyBenchmark.milliseconds(since: start))
     }
 }

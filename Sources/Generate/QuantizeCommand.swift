@@ -38,15 +38,11 @@ struct QuantizeCommand: ParsableCommand {
             let weights = try InferenceCheckpoint.quantizeChecked(model, groupSize: groupSize, directory: checkpoint)
             try Int8Checkpoint.save(model: model, weights: weights, directory: out)
 
-            let inputBytes = try fileSize((checkpoint as NSString).appendingPathComponent(Checkpoint.weightsFile))
-            let outputBytes = try fileSize((out as NSString).appendingPathComponent(Checkpoint.weightsFile))
+            let inputBytes = try InferenceCheckpoint.weightsFileBytes(directory: checkpoint)
+            let outputBytes = try InferenceCheckpoint.weightsFileBytes(directory: out)
             print(String(format: "wrote %@: %.1f MB, %.1f%% of the float checkpoint's %.1f MB (int8, group size %d)",
                          out, Double(outputBytes) / 1e6, 100 * Double(outputBytes) / Double(max(1, inputBytes)),
                          Double(inputBytes) / 1e6, groupSize))
         }
-    }
-
-    private func fileSize(_ path: String) throws -> Int {
-        (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
     }
 }

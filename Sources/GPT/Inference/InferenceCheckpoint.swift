@@ -41,7 +41,8 @@ public enum InferenceCheckpoint {
         }
     }
 
-    static func weightsFileBytes(directory: String) throws -> Int {
+    /// Size of `directory/model.safetensors`.
+    public static func weightsFileBytes(directory: String) throws -> Int {
         let path = (directory as NSString).appendingPathComponent(Checkpoint.weightsFile)
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         return (attributes[.size] as? NSNumber)?.intValue ?? 0

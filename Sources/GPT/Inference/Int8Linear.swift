@@ -20,11 +20,7 @@ public struct Int8Linear: LinearOperator, @unchecked Sendable {
     }
 
     public func apply(rows: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
-        if rows == 1 {
-            matrix.multiply(vector: input, into: output, bias: bias)
-        } else {
-            matrix.multiply(rows: rows, input: input, into: output, bias: bias)
-        }
+        matrix.multiply(rows: rows, input: input, into: output, bias: bias)
     }
 }
 

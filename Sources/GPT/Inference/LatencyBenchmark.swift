@@ -76,7 +76,7 @@ public enum LatencyBenchmark {
             decodeTokensPerSecond: 1000 / percentile(0.5))
     }
 
-    static func milliseconds(since start: DispatchTime) -> Double {
+    public static func milliseconds(since start: DispatchTime) -> Double {
         Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6
     }
 }
