@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
 /// A float32 tensor: a shape and its elements stored contiguously in row-major order.
 ///
 /// The model itself keeps its parameters in one flat buffer (see `FloatBuffer`); `Tensor`
@@ -69,19 +75,40 @@ public struct Tensor: Equatable, Sendable {
 /// The model's parameters, gradients, optimiser moments and activations each live in one,
 /// carved into named views by offset (as llm.c does), so an optimiser step is one loop
 /// and a checkpoint one write.
+///
+/// Buffers of a megabyte or more are anonymous memory maps: the kernel hands out zero pages
+/// on first touch, so a page nobody writes costs no memory and no zeroing pass (an int8 model
+/// loads into a parameter buffer whose quantized matrices' float slots are never written).
 public final class FloatBuffer: @unchecked Sendable {
     public let count: Int
     public let pointer: UnsafeMutablePointer<Float>
+    private let mappedBytes: Int?
+
+    private static let mapThresholdBytes = 1 << 20
 
     public init(count: Int) {
         self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(
-            byteCount: max(1, count) * MemoryLayout<Float>.stride, alignment: 64)
-        pointer = raw.bindMemory(to: Float.self, capacity: max(1, count))
-        pointer.initialize(repeating: 0, count: count)
+        let bytes = max(1, count) * MemoryLayout<Float>.stride
+        if bytes >= Self.mapThresholdBytes,
+           let address = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+           address != MAP_FAILED {
+            mappedBytes = bytes
+            pointer = address.bindMemory(to: Float.self, capacity: max(1, count))
+        } else {
+            mappedBytes = nil
+            let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+            pointer = raw.bindMemory(to: Float.self, capacity: max(1, count))
+            pointer.initialize(repeating: 0, count: count)
+        }
     }
 
-    deinit { pointer.deallocate() }
+    deinit {
+        if let mappedBytes {
+            munmap(pointer, mappedBytes)
+        } else {
+            pointer.deallocate()
+        }
+    }
 
     public func zero() { pointer.update(repeating: 0, count: count) }
 
