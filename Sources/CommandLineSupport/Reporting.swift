@@ -23,8 +23,13 @@ public func printError(_ line: String) {
 
 /// Writes to stdout without buffering, so streamed text appears as it is generated.
 public func writeOutput(_ text: String) {
-    guard !text.isEmpty else { return }
-    FileHandle.standardOutput.write(Data(text.utf8))
+    writeOutput(Data(text.utf8))
+}
+
+/// Raw bytes to stdout (decoded tokens need not be valid UTF-8).
+public func writeOutput(_ bytes: Data) {
+    guard !bytes.isEmpty else { return }
+    FileHandle.standardOutput.write(bytes)
 }
 
 /// 7240000 → "7.24M", 36100 → "36.1K".

@@ -7,6 +7,7 @@ import Foundation
 public final class GPT2Tokenizer: Sendable {
     public static let endOfText = 50256
     public static let endOfTextText = "<|endoftext|>"
+    static let endOfTextBytes = Array(endOfTextText.utf8)
 
     /// Number of ids, special tokens included (50257).
     public let vocabSize: Int
@@ -105,7 +106,7 @@ public final class GPT2Tokenizer: Sendable {
             session.encode(base, text.count, into: &output)
             return
         }
-        let marker = Array(Self.endOfTextText.utf8)
+        let marker = Self.endOfTextBytes
         var segmentStart = 0
         var i = 0
         while i + marker.count <= text.count {

@@ -10,7 +10,7 @@ final class ParallelTextEncoder {
     private let tokenizer: GPT2Tokenizer
     private let write: ([Int]) throws -> Void
     private let allowSpecial: Bool
-    private let marker = Array(GPT2Tokenizer.endOfTextText.utf8)
+    private let marker = GPT2Tokenizer.endOfTextBytes
     private let chunkBytes: Int
     private let workerCount: Int
     private let pieces = PreTokenizer()

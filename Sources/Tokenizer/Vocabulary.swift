@@ -13,7 +13,6 @@ struct Vocabulary {
     /// The files read, in a fixed order (hashed into `train prepare`'s meta.json).
     var files: [String]
 
-    static let endOfTextText = GPT2Tokenizer.endOfTextText
 
     static func load(directory: String) throws -> Vocabulary {
         var isDirectory: ObjCBool = false
@@ -38,9 +37,9 @@ struct Vocabulary {
     }
 
     private func checkEndOfText(directory: String) throws {
-        let endOfText = specialTokens[Self.endOfTextText]
+        let endOfText = specialTokens[GPT2Tokenizer.endOfTextText]
         guard endOfText == GPT2Tokenizer.endOfText, tokens.count == GPT2Tokenizer.endOfText + 1 else {
-            throw TokenizerError("\(directory): not GPT-2's vocabulary: expected 50257 tokens with \(Self.endOfTextText) = 50256, found \(tokens.count) tokens with \(Self.endOfTextText) = \(endOfText.map(String.init) ?? "none") (truncated file?)")
+            throw TokenizerError("\(directory): not GPT-2's vocabulary: expected 50257 tokens with \(GPT2Tokenizer.endOfTextText) = 50256, found \(tokens.count) tokens with \(GPT2Tokenizer.endOfTextText) = \(endOfText.map(String.init) ?? "none") (truncated file?)")
         }
     }
 
@@ -151,9 +150,9 @@ struct Vocabulary {
         try mergeable.checkByteTokens(file: path)
         try mergeable.checkTokensAreBuildable(file: path)
         // tiktoken's gpt2 encoding adds <|endoftext|> right after the mergeable ranks.
-        allTokens.append(Array(endOfTextText.utf8))
+        allTokens.append(GPT2Tokenizer.endOfTextBytes)
         ranks.append(.max)
-        return Vocabulary(tokens: allTokens, ranks: ranks, specialTokens: [endOfTextText: allTokens.count - 1], files: [path])
+        return Vocabulary(tokens: allTokens, ranks: ranks, specialTokens: [GPT2Tokenizer.endOfTextText: allTokens.count - 1], files: [path])
     }
 
     /// Byte-level BPE starts from one token per byte value: all 256 must be present.

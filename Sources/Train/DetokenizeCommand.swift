@@ -38,7 +38,7 @@ struct DetokenizeCommand: ParsableCommand {
                     output.append(try JSONSerialization.data(withJSONObject: ["text": tokenizer.decode(ids)], options: [.withoutEscapingSlashes]))
                     output.append(UInt8(ascii: "\n"))
                 }
-                writeStandardOutput(output)
+                writeOutput(output)
             } else {
                 var ids: [Int] = []
                 for (position, word) in text.split(whereSeparator: \.isWhitespace).enumerated() {
@@ -48,7 +48,7 @@ struct DetokenizeCommand: ParsableCommand {
                     ids.append(id)
                 }
                 try validate(tokenizer, ids, name)
-                writeStandardOutput(Data(tokenizer.decodeBytes(ids)))
+                writeOutput(Data(tokenizer.decodeBytes(ids)))
             }
         }
     }

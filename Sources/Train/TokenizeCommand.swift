@@ -25,17 +25,17 @@ struct TokenizeCommand: ParsableCommand {
             defer { if file != nil { try? input.close() } }
             if jsonl {
                 try tokenizer.encodeJSONLines(input, name: name, allowSpecial: allowSpecial) { ids in
-                    writeStandardOutput(Data(("{\"ids\": [" + ids.map(String.init).joined(separator: ", ") + "]}\n").utf8))
+                    writeOutput("{\"ids\": [" + ids.map(String.init).joined(separator: ", ") + "]}\n")
                 }
             } else {
                 // Streamed: ids are printed as each batch is encoded, so input of any size works.
                 var first = true
                 try tokenizer.encodeStream(input, name: name, allowSpecial: allowSpecial) { ids in
                     guard !ids.isEmpty else { return }
-                    writeStandardOutput(Data(((first ? "" : " ") + ids.map(String.init).joined(separator: " ")).utf8))
+                    writeOutput((first ? "" : " ") + ids.map(String.init).joined(separator: " "))
                     first = false
                 }
-                writeStandardOutput(Data("\n".utf8))
+                writeOutput("\n")
             }
         }
     }
@@ -78,8 +78,4 @@ private func firstInvalidUTF8Offset(_ data: Data) -> Int {
         case .emptyInput, .error: return offset
         }
     }
-}
-
-func writeStandardOutput(_ data: Data) {
-    FileHandle.standardOutput.write(data)
 }
