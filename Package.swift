@@ -73,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "int8-bench",
             dependencies: [
-                "Tensor", "CBLAS",
+                "Tensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/Int8Bench",

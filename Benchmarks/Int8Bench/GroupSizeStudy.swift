@@ -9,7 +9,8 @@ struct GroupSizeStudy {
         let gaussianError: Double
         let outlierError: Double
         let bytesPerWeight: Double
-        let perToken: Timing
+        /// Measured after every group size is quantized, the sets interleaved.
+        var perToken = Timing(wall: 0, cpu: 0)
     }
 
     static let groupSizes: [Int?] = [32, 64, 128, nil]
@@ -46,17 +47,15 @@ struct GroupSizeStudy {
                                     layout: matrix.layout, groupSize: groupSize ?? matrix.inFeatures)
             })
             results.append(Result(groupSize: groupSize, gaussianError: try error(gaussian), outlierError: try error(outliers),
-                                  bytesPerWeight: 1 + 4 / Double(groupSize ?? inFeatures), perToken: Timing(wall: 0, cpu: 0)))
+                                  bytesPerWeight: 1 + 4 / Double(groupSize ?? inFeatures)))
         }
         let input = randomBuffer(2048, seed: 5)
         let output = FloatBuffer(count: matrices.map(\.outFeatures).max() ?? 0)
         let times = stopwatch.timeInterleaved(decodeSets.count) { set in
             for matrix in decodeSets[set] { matrix.multiply(vector: input.pointer, into: output.pointer) }
         }
-        return zip(results, times).map { result, timing in
-            Result(groupSize: result.groupSize, gaussianError: result.gaussianError, outlierError: result.outlierError,
-                   bytesPerWeight: result.bytesPerWeight, perToken: timing)
-        }
+        for (index, timing) in times.enumerated() { results[index].perToken = timing }
+        return results
     }
 
     /// ‖x · Wq − x · W‖ / ‖x · W‖ over `rows` rows, the float product by sgemm.
