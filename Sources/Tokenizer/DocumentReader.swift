@@ -12,18 +12,9 @@ struct DocumentReader {
         case .text:
             try file.forEachValidatedBlock { _, scalars in units += scalars }
         case .jsonl:
-            var lineHasText = false
-            try file.forEachValidatedBlock { block, _ in
-                for byte in block {
-                    if byte == UInt8(ascii: "\n") {
-                        if lineHasText { units += 1 }
-                        lineHasText = false
-                    } else if !Self.isASCIISpace(byte) {
-                        lineHasText = true
-                    }
-                }
+            try file.forEachLine(validated: true) { line in
+                if !InputFile.isBlank(line) { units += 1 }
             }
-            if lineHasText { units += 1 }
         case .csv:
             var parser = CSVRecordParser()
             var columns: [[UInt8]]?
@@ -58,12 +49,10 @@ struct DocumentReader {
     }
 
     private func readJSONLines(_ file: InputFile, into router: inout SplitRouter, progress: (Int) -> Void) throws {
-        var line: [UInt8] = []
         var lineNumber = 0
-        var done = 0
-        func document(_ line: [UInt8]) throws {
+        try file.forEachLine(validated: false, blockDone: progress) { line in
             lineNumber += 1
-            guard line.contains(where: { !Self.isASCIISpace($0) }) else { return }
+            guard !InputFile.isBlank(line) else { return }
             let location = "\(file.path) line \(lineNumber)"
             guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
                 throw TokenizerError("\(location): not a JSON object")
@@ -77,19 +66,6 @@ struct DocumentReader {
             var utf8 = text
             try utf8.withUTF8 { try router.appendDocument($0) }
         }
-        try file.forEachBlock { block, _ in
-            var start = 0
-            for (i, byte) in block.enumerated() where byte == UInt8(ascii: "\n") {
-                line.append(contentsOf: UnsafeBufferPointer(rebasing: block[start..<i]))
-                try document(line)
-                line.removeAll(keepingCapacity: true)
-                start = i + 1
-            }
-            line.append(contentsOf: UnsafeBufferPointer(rebasing: block[start...]))
-            done += block.count
-            progress(done)
-        }
-        if !line.isEmpty { try document(line) }
     }
 
     private func readCSV(_ file: InputFile, into router: inout SplitRouter, progress: (Int) -> Void) throws {
@@ -130,9 +106,5 @@ struct DocumentReader {
             throw TokenizerError("\(file.path): no column \"\(field)\" (--field; the header has \(names.joined(separator: ", ")))")
         }
         return index
-    }
-
-    private static func isASCIISpace(_ byte: UInt8) -> Bool {
-        byte == 0x20 || (0x09...0x0D).contains(byte)
     }
 }

@@ -77,4 +77,36 @@ struct InputFile {
             throw TokenizerError("\(path): not UTF-8 at byte offset \(end - carry.count) (the file ends inside a character)")
         }
     }
+
+    /// Calls `body` with every line, without its "\n" (a last line without one too), carrying
+    /// a line across blocks; then `blockDone` with the bytes read so far. `validated` checks
+    /// the file as UTF-8 first (`forEachValidatedBlock`).
+    func forEachLine(validated: Bool, blockDone: (Int) -> Void = { _ in },
+                     _ body: ([UInt8]) throws -> Void) throws {
+        var line: [UInt8] = []
+        var done = 0
+        func split(_ block: UnsafeBufferPointer<UInt8>) throws {
+            var start = 0
+            for (i, byte) in block.enumerated() where byte == UInt8(ascii: "\n") {
+                line.append(contentsOf: UnsafeBufferPointer(rebasing: block[start..<i]))
+                try body(line)
+                line.removeAll(keepingCapacity: true)
+                start = i + 1
+            }
+            line.append(contentsOf: UnsafeBufferPointer(rebasing: block[start...]))
+            done += block.count
+            blockDone(done)
+        }
+        if validated {
+            try forEachValidatedBlock { block, _ in try split(block) }
+        } else {
+            try forEachBlock { block, _ in try split(block) }
+        }
+        if !line.isEmpty { try body(line) }
+    }
+
+    /// True for a line of nothing but ASCII whitespace: JSON-lines skip it.
+    static func isBlank(_ line: [UInt8]) -> Bool {
+        !line.contains { $0 != 0x20 && !(0x09...0x0D).contains($0) }
+    }
 }

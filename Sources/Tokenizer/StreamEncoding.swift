@@ -19,17 +19,15 @@ extension GPT2Tokenizer {
                                 write: ([Int]) throws -> Void) throws {
         var texts: [String] = []
         var textBytes = 0
-        var line: [UInt8] = []
         var lineNumber = 0
         func flush() throws {
             for ids in encodeBatch(texts, allowSpecial: allowSpecial) { try write(ids) }
             texts.removeAll(keepingCapacity: true)
             textBytes = 0
         }
-        func endLine() throws {
+        try InputFile(handle: handle, name: name).forEachLine(validated: true) { line in
             lineNumber += 1
-            defer { line.removeAll(keepingCapacity: true) }
-            guard line.contains(where: { $0 != 0x20 && !(0x09...0x0D).contains($0) }) else { return }
+            guard !InputFile.isBlank(line) else { return }
             guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
                   let text = object[field] as? String else {
                 throw TokenizerError("\(name) line \(lineNumber): expected a JSON object with a string field \"\(field)\"")
@@ -38,16 +36,6 @@ extension GPT2Tokenizer {
             textBytes += text.utf8.count
             if textBytes >= 16 << 20 || texts.count >= 65_536 { try flush() }
         }
-        try InputFile(handle: handle, name: name).forEachValidatedBlock { block, _ in
-            var start = 0
-            for (i, byte) in block.enumerated() where byte == UInt8(ascii: "\n") {
-                line.append(contentsOf: UnsafeBufferPointer(rebasing: block[start..<i]))
-                try endLine()
-                start = i + 1
-            }
-            line.append(contentsOf: UnsafeBufferPointer(rebasing: block[start...]))
-        }
-        if !line.isEmpty { try endLine() }
         try flush()
     }
 }
