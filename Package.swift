@@ -27,6 +27,8 @@ let package = Package(
         .library(name: "GPT", targets: ["GPT"]),
         .library(name: "Tokenizer", targets: ["Tokenizer"]),
         .library(name: "LoRA", targets: ["LoRA"]),
+        .library(name: "Store", targets: ["Store"]),
+        .library(name: "Recommend", targets: ["Recommend"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -42,6 +44,9 @@ let package = Package(
         .target(name: "Tokenizer", swiftSettings: fastMath),
         .target(name: "GPT", dependencies: ["Tensor", "Tokenizer"], swiftSettings: fastMath),
         .target(name: "LoRA", dependencies: ["GPT", "Tensor"], swiftSettings: fastMath),
+        // The shop: the Online Retail purchase data in SQLite, and the recommenders that read it.
+        .target(name: "Store", swiftSettings: fastMath),
+        .target(name: "Recommend", dependencies: ["Store", "Tensor"], swiftSettings: fastMath),
         // What both command-line tools print and how they fail: one error line, exit code 1.
         .target(
             name: "CommandLineSupport",
