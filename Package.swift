@@ -99,5 +99,6 @@ let package = Package(
         .testTarget(name: "GPTTests", dependencies: ["GPT", "Tensor", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoRATests", dependencies: ["LoRA", "GPT", "Tensor", "TestSupport"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
+        .testTarget(name: "RecommendTests", dependencies: ["Recommend", "Store"], exclude: ["Fixtures"]),
     ]
 )
