@@ -32,6 +32,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -41,11 +42,18 @@ let package = Package(
         ),
         .target(name: "CKernels", path: "Sources/CKernels", cSettings: [.unsafeFlags(kernelCFlags)]),
         .target(name: "Tensor", dependencies: ["CBLAS", "CKernels"], swiftSettings: fastMath),
-        .target(name: "Tokenizer", swiftSettings: fastMath),
+        .systemLibrary(name: "CLZMA", path: "Sources/CLZMA", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"])]),
+        // RFC 4180 records, shared by `train prepare --format csv` and the shop's import.
+        .target(name: "CSV", swiftSettings: fastMath),
+        .target(name: "Tokenizer", dependencies: ["CSV"], swiftSettings: fastMath),
         .target(name: "GPT", dependencies: ["Tensor", "Tokenizer"], swiftSettings: fastMath),
         .target(name: "LoRA", dependencies: ["GPT", "Tensor"], swiftSettings: fastMath),
         // The shop: the Online Retail purchase data in SQLite, and the recommenders that read it.
-        .target(name: "Store", swiftSettings: fastMath),
+        .target(
+            name: "Store",
+            dependencies: ["CSV", "CLZMA", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: fastMath
+        ),
         .target(name: "Recommend", dependencies: ["Store", "Tensor"], swiftSettings: fastMath),
         // What both command-line tools print and how they fail: one error line, exit code 1.
         .target(
@@ -99,6 +107,7 @@ let package = Package(
         .testTarget(name: "GPTTests", dependencies: ["GPT", "Tensor", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoRATests", dependencies: ["LoRA", "GPT", "Tensor", "TestSupport"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
         .testTarget(name: "RecommendTests", dependencies: ["Recommend", "Store"], exclude: ["Fixtures"]),
     ]
 )
