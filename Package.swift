@@ -27,6 +27,8 @@ let package = Package(
         .library(name: "GPT", targets: ["GPT"]),
         .library(name: "Tokenizer", targets: ["Tokenizer"]),
         .library(name: "LoRA", targets: ["LoRA"]),
+        .library(name: "Embedding", targets: ["Embedding"]),
+        .executable(name: "recommend", targets: ["RecommendCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -42,6 +44,8 @@ let package = Package(
         .target(name: "Tokenizer", swiftSettings: fastMath),
         .target(name: "GPT", dependencies: ["Tensor", "Tokenizer"], swiftSettings: fastMath),
         .target(name: "LoRA", dependencies: ["GPT", "Tensor"], swiftSettings: fastMath),
+        // Sentence embeddings (all-MiniLM-L6-v2 and other BERT sentence-transformers) on Tensor's kernels.
+        .target(name: "Embedding", dependencies: ["Tensor"], swiftSettings: fastMath),
         // What both command-line tools print and how they fail: one error line, exit code 1.
         .target(
             name: "CommandLineSupport",
@@ -58,6 +62,13 @@ let package = Package(
             name: "Generate",
             dependencies: [
                 "GPT", "LoRA", "Tokenizer", "Tensor", "CommandLineSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "RecommendCLI",
+            dependencies: [
+                "Embedding", "CommandLineSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -94,5 +105,6 @@ let package = Package(
         .testTarget(name: "GPTTests", dependencies: ["GPT", "Tensor", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoRATests", dependencies: ["LoRA", "GPT", "Tensor", "TestSupport"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
+        .testTarget(name: "EmbeddingTests", dependencies: ["Embedding", "Tensor", "TestSupport"], exclude: ["Fixtures"]),
     ]
 )
