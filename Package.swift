@@ -29,6 +29,8 @@ let package = Package(
         .library(name: "LoRA", targets: ["LoRA"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Recommend", targets: ["Recommend"]),
+        .library(name: "Embedding", targets: ["Embedding"]),
+        .executable(name: "recommend", targets: ["RecommendCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -55,6 +57,8 @@ let package = Package(
             swiftSettings: fastMath
         ),
         .target(name: "Recommend", dependencies: ["Store", "Tensor"], swiftSettings: fastMath),
+        // Sentence embeddings (all-MiniLM-L6-v2 and other BERT sentence-transformers) on Tensor's kernels.
+        .target(name: "Embedding", dependencies: ["Tensor"], swiftSettings: fastMath),
         // What both command-line tools print and how they fail: one error line, exit code 1.
         .target(
             name: "CommandLineSupport",
@@ -71,6 +75,13 @@ let package = Package(
             name: "Generate",
             dependencies: [
                 "GPT", "LoRA", "Tokenizer", "Tensor", "CommandLineSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "RecommendCLI",
+            dependencies: [
+                "Embedding", "Recommend", "Store", "Tensor", "CommandLineSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -109,5 +120,6 @@ let package = Package(
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
         .testTarget(name: "RecommendTests", dependencies: ["Recommend", "Store"], exclude: ["Fixtures"]),
+        .testTarget(name: "EmbeddingTests", dependencies: ["Embedding", "Tensor", "TestSupport"], exclude: ["Fixtures"]),
     ]
 )
