@@ -56,7 +56,11 @@ let package = Package(
             dependencies: ["CSV", "CLZMA", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: fastMath
         ),
-        .target(name: "Recommend", dependencies: ["Store", "Tensor"], swiftSettings: fastMath),
+        .target(
+            name: "Recommend",
+            dependencies: ["Store", "Tensor", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: fastMath
+        ),
         // Sentence embeddings (all-MiniLM-L6-v2 and other BERT sentence-transformers) on Tensor's kernels.
         .target(name: "Embedding", dependencies: ["Tensor"], swiftSettings: fastMath),
         // What both command-line tools print and how they fail: one error line, exit code 1.

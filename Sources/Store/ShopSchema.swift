@@ -13,11 +13,18 @@ import GRDB
 /// - `products(stock_code, description, first_description, name, price, first_sold, last_sold)` —
 ///   derived from the lines at each import: most frequent and first-seen description, title-cased
 ///   name, median unit price, first and last sale.
+///
+/// Version 2 (the recommender's index, written by `recommend index`):
+/// - `product_embeddings(stock_code, vector)` — each product's unit-length description embedding
+///   as little-endian float32;
+/// - `recommender_index(id = 1, model, dimension, purchase_lines, products, data_from, data_to,
+///   hybrid_weights, built_at)` — what the index was built from (to notice an import since) and the
+///   hybrid's weights as JSON with the data period they were fit on.
 public enum ShopSchema {
     /// The version a database written by this build has.
     public static var version: Int { migrationNames.count }
 
-    static let migrationNames = ["v1-purchases"]
+    static let migrationNames = ["v1-purchases", "v2-recommender-index"]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -54,6 +61,25 @@ public enum ShopSchema {
                 );
                 CREATE INDEX purchase_lines_by_invoice ON purchase_lines(invoice_no);
                 CREATE INDEX purchase_lines_by_stock_code ON purchase_lines(stock_code);
+                """)
+        }
+        migrator.registerMigration(migrationNames[1]) { db in
+            try db.execute(sql: """
+                CREATE TABLE product_embeddings (
+                    stock_code TEXT PRIMARY KEY NOT NULL,
+                    vector BLOB NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE recommender_index (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    model TEXT NOT NULL,
+                    dimension INTEGER NOT NULL,
+                    purchase_lines INTEGER NOT NULL,
+                    products INTEGER NOT NULL,
+                    data_from TEXT NOT NULL,
+                    data_to TEXT NOT NULL,
+                    hybrid_weights TEXT NOT NULL,
+                    built_at TEXT NOT NULL
+                );
                 """)
         }
         return migrator
