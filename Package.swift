@@ -23,6 +23,7 @@ let package = Package(
     products: [
         .executable(name: "train", targets: ["Train"]),
         .executable(name: "generate", targets: ["Generate"]),
+        .executable(name: "recommend", targets: ["RecommendCLI"]),
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "GPT", targets: ["GPT"]),
         .library(name: "Tokenizer", targets: ["Tokenizer"]),
@@ -71,6 +72,13 @@ let package = Package(
             name: "Generate",
             dependencies: [
                 "GPT", "LoRA", "Tokenizer", "Tensor", "CommandLineSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "RecommendCLI",
+            dependencies: [
+                "Store", "CommandLineSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

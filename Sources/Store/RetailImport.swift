@@ -98,6 +98,8 @@ public enum RetailImport {
         for invoice in written where storedByInvoice[invoice] != nil {
             try removeLines.execute(arguments: [invoice])
         }
+        // A bulk insert builds the line indexes once afterwards instead of row by row.
+        let rebuiltIndexes = newLines.count >= bulkInsertLines ? try dropIndexes(on: "purchase_lines", db) : []
         let insertLine = try db.makeStatement(sql: """
             INSERT INTO purchase_lines (position, invoice_no, stock_code, quantity, unit_price, date, description)
             VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -107,11 +109,21 @@ public enum RetailImport {
             try insertLine.execute(arguments: [position, line.invoice, line.stockCode, line.quantity, line.unitPrice, line.date, line.description])
             position += 1
         }
+        for sql in rebuiltIndexes { try db.execute(sql: sql) }
         summary.linesWritten = newLines.count
         // Products and customers whose every line was replaced away.
         try db.execute(sql: "DELETE FROM products WHERE stock_code NOT IN (SELECT DISTINCT stock_code FROM purchase_lines)")
         try db.execute(sql: "DELETE FROM customers WHERE id NOT IN (SELECT DISTINCT customer_id FROM invoices)")
         summary.totals = try ShopDatabase.totals(db)
+    }
+
+    static let bulkInsertLines = 10_000
+
+    /// Drops the table's indexes (as `ShopSchema` made them) and returns the SQL that recreates them.
+    private static func dropIndexes(on table: String, _ db: Database) throws -> [String] {
+        let indexes = try Row.fetchAll(db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", arguments: [table])
+        for index in indexes { try db.execute(sql: "DROP INDEX \(index["name"] as String)") }
+        return indexes.map { $0["sql"] }
     }
 
     /// Each customer's country is that of their first line in store order.

@@ -42,6 +42,8 @@ public final class ShopDatabase: Sendable {
         }
         var configuration = Configuration()
         configuration.journalMode = .wal
+        // A full import touches ~50 MB of pages; SQLite's default 2 MB cache would re-read index pages.
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -65536") }
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
             if migrate {
