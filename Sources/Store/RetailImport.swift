@@ -24,8 +24,8 @@ public struct ImportSummary: Sendable, Equatable {
 /// New lines go after all stored ones, in file order. Customers and products are derived from
 /// all stored lines afterwards; only rows whose values changed are written.
 ///
-/// Nothing is written unless the whole file reads: a missing column, an unreadable file or a
-/// failure while writing leaves the database as it was (a database file the import created is
+/// Nothing is written unless the whole file reads: a missing column, an unreadable file, a file
+/// without a single purchase line or a failure while writing leaves the database as it was (a database file the import created is
 /// removed again).
 public enum RetailImport {
     public static func run(
@@ -43,6 +43,10 @@ public enum RetailImport {
         }
         var lines: [PurchaseLine] = []
         let counts = try RetailCSV.read(path: csvPath, progress: progress) { line, _ in lines.append(line) }
+        guard !lines.isEmpty else {
+            let firstMalformed = counts.firstMalformed.first.map { "; line \($0.line): \($0.reason)" } ?? ""
+            throw StoreError("\(csvPath): no purchase lines to import (\(counts.rowsRead) rows read, \(counts.malformed) malformed\(firstMalformed))")
+        }
         do {
             let database = try ShopDatabase(path: databasePath, migrate: true)
             var summary = ImportSummary(csv: counts)

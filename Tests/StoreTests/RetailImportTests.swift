@@ -129,6 +129,9 @@ final class RetailImportTests: XCTestCase {
         let noPrice = try scratch.file("noprice.csv", "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,CustomerID,Country\n1,85123A,X,1,2011-01-01 10:00:00,1,UK\n")
         assertFails(try RetailImport.run(csv: noPrice, database: database), mentioning: ["no column UnitPrice"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: database))
+        let latin1 = try scratch.file("latin1.csv", bytes: Array(header.utf8) + Array("1,85123A,CAF".utf8) + [0xC9] + Array(",1,2011-01-01 10:00,1,5,UK\n".utf8))
+        assertFails(try RetailImport.run(csv: latin1, database: database), mentioning: [latin1, "no purchase lines", "line 2: not valid UTF-8"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: database))
         let nowhere = scratch.path("missing-directory/shop.sqlite")
         assertFails(try RetailImport.run(csv: try scratch.file("jan.csv", header + january), database: nowhere),
                     mentioning: [nowhere, "does not exist"])
