@@ -109,6 +109,15 @@ let package = Package(
             path: "Benchmarks/TokenizerBench",
             swiftSettings: fastMath
         ),
+        .executableTarget(
+            name: "store-bench",
+            dependencies: [
+                "Store",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/StoreBench",
+            swiftSettings: fastMath
+        ),
         // Assertions the test targets share (XCTest only, no project code).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], exclude: ["Fixtures"]),

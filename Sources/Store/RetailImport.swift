@@ -64,9 +64,14 @@ public enum RetailImport {
     }
 
     private static func write(_ fileLines: [PurchaseLine], into db: Database, summary: inout ImportSummary) throws {
-        let stored = try ShopDatabase.storedLines(db)
+        var stored: [PurchaseLine] = []
+        var lastPosition = 0
         var storedByInvoice: [String: [PurchaseLine]] = [:]
-        for (_, line) in stored { storedByInvoice[line.invoice, default: []].append(line) }
+        try ShopDatabase.forEachStoredLine(db) { position, line in
+            stored.append(line)
+            storedByInvoice[line.invoice, default: []].append(line)
+            lastPosition = position
+        }
         var fileByInvoice: [String: [PurchaseLine]] = [:]
         var fileInvoiceOrder: [String] = []
         for line in fileLines {
@@ -93,7 +98,7 @@ public enum RetailImport {
             return
         }
         let newLines = fileLines.filter { written.contains($0.invoice) }
-        let allLines = stored.lazy.map(\.line).filter { !written.contains($0.invoice) } + newLines
+        let allLines = stored.lazy.filter { !written.contains($0.invoice) } + newLines
 
         try writeCustomers(of: allLines, db)
         try writeInvoices(newLines, db)
@@ -108,7 +113,7 @@ public enum RetailImport {
             INSERT INTO purchase_lines (position, invoice_no, stock_code, quantity, unit_price, date, description)
             VALUES (?, ?, ?, ?, ?, ?, ?)
             """)
-        var position = (stored.last?.position ?? 0) + 1
+        var position = lastPosition + 1
         for line in newLines {
             try insertLine.execute(arguments: [position, line.invoice, line.stockCode, line.quantity, line.unitPrice, line.date, line.description])
             position += 1
