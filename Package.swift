@@ -23,6 +23,7 @@ let package = Package(
     products: [
         .executable(name: "train", targets: ["Train"]),
         .executable(name: "generate", targets: ["Generate"]),
+        .executable(name: "recommend", targets: ["RecommendCLI"]),
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "GPT", targets: ["GPT"]),
         .library(name: "Tokenizer", targets: ["Tokenizer"]),
@@ -30,7 +31,6 @@ let package = Package(
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Recommend", targets: ["Recommend"]),
         .library(name: "Embedding", targets: ["Embedding"]),
-        .executable(name: "recommend", targets: ["RecommendCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -114,6 +114,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/TokenizerBench",
+            swiftSettings: fastMath
+        ),
+        .executableTarget(
+            name: "store-bench",
+            dependencies: [
+                "Store",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/StoreBench",
             swiftSettings: fastMath
         ),
         // Assertions the test targets share (XCTest only, no project code).

@@ -4,7 +4,7 @@ import ArgumentParser
 struct Recommend: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recommend",
-        abstract: "Product recommendations for the Online Retail shop: embeddings, index, queries, evaluation.",
-        subcommands: [EmbedCommand.self, EmbedBenchmarkCommand.self, IndexCommand.self, QueryCommand.self, EvaluateCommand.self]
+        abstract: "The Online Retail shop: import purchases into its SQLite store, embed, index, recommend, evaluate.",
+        subcommands: [ImportCommand.self, EmbedCommand.self, EmbedBenchmarkCommand.self, IndexCommand.self, QueryCommand.self, EvaluateCommand.self]
     )
 }

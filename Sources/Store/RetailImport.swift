@@ -24,8 +24,8 @@ public struct ImportSummary: Sendable, Equatable {
 /// New lines go after all stored ones, in file order. Customers and products are derived from
 /// all stored lines afterwards; only rows whose values changed are written.
 ///
-/// Nothing is written unless the whole file reads: a missing column, an unreadable file or a
-/// failure while writing leaves the database as it was (a database file the import created is
+/// Nothing is written unless the whole file reads: a missing column, an unreadable file, a file
+/// without a single purchase line or a failure while writing leaves the database as it was (a database file the import created is
 /// removed again).
 public enum RetailImport {
     public static func run(
@@ -43,6 +43,10 @@ public enum RetailImport {
         }
         var lines: [PurchaseLine] = []
         let counts = try RetailCSV.read(path: csvPath, progress: progress) { line, _ in lines.append(line) }
+        guard !lines.isEmpty else {
+            let firstMalformed = counts.firstMalformed.first.map { "; line \($0.line): \($0.reason)" } ?? ""
+            throw StoreError("\(csvPath): no purchase lines to import (\(counts.rowsRead) rows read, \(counts.malformed) malformed\(firstMalformed))")
+        }
         do {
             let database = try ShopDatabase(path: databasePath, migrate: true)
             var summary = ImportSummary(csv: counts)
@@ -60,9 +64,14 @@ public enum RetailImport {
     }
 
     private static func write(_ fileLines: [PurchaseLine], into db: Database, summary: inout ImportSummary) throws {
-        let stored = try ShopDatabase.storedLines(db)
+        var stored: [PurchaseLine] = []
+        var lastPosition = 0
         var storedByInvoice: [String: [PurchaseLine]] = [:]
-        for (_, line) in stored { storedByInvoice[line.invoice, default: []].append(line) }
+        try ShopDatabase.forEachStoredLine(db) { position, line in
+            stored.append(line)
+            storedByInvoice[line.invoice, default: []].append(line)
+            lastPosition = position
+        }
         var fileByInvoice: [String: [PurchaseLine]] = [:]
         var fileInvoiceOrder: [String] = []
         for line in fileLines {
@@ -89,7 +98,7 @@ public enum RetailImport {
             return
         }
         let newLines = fileLines.filter { written.contains($0.invoice) }
-        let allLines = stored.lazy.map(\.line).filter { !written.contains($0.invoice) } + newLines
+        let allLines = stored.lazy.filter { !written.contains($0.invoice) } + newLines
 
         try writeCustomers(of: allLines, db)
         try writeInvoices(newLines, db)
@@ -98,20 +107,32 @@ public enum RetailImport {
         for invoice in written where storedByInvoice[invoice] != nil {
             try removeLines.execute(arguments: [invoice])
         }
+        // A bulk insert builds the line indexes once afterwards instead of row by row.
+        let rebuiltIndexes = newLines.count >= bulkInsertLines ? try dropIndexes(on: "purchase_lines", db) : []
         let insertLine = try db.makeStatement(sql: """
             INSERT INTO purchase_lines (position, invoice_no, stock_code, quantity, unit_price, date, description)
             VALUES (?, ?, ?, ?, ?, ?, ?)
             """)
-        var position = (stored.last?.position ?? 0) + 1
+        var position = lastPosition + 1
         for line in newLines {
             try insertLine.execute(arguments: [position, line.invoice, line.stockCode, line.quantity, line.unitPrice, line.date, line.description])
             position += 1
         }
+        for sql in rebuiltIndexes { try db.execute(sql: sql) }
         summary.linesWritten = newLines.count
         // Products and customers whose every line was replaced away.
         try db.execute(sql: "DELETE FROM products WHERE stock_code NOT IN (SELECT DISTINCT stock_code FROM purchase_lines)")
         try db.execute(sql: "DELETE FROM customers WHERE id NOT IN (SELECT DISTINCT customer_id FROM invoices)")
         summary.totals = try ShopDatabase.totals(db)
+    }
+
+    static let bulkInsertLines = 10_000
+
+    /// Drops the table's indexes (as `ShopSchema` made them) and returns the SQL that recreates them.
+    private static func dropIndexes(on table: String, _ db: Database) throws -> [String] {
+        let indexes = try Row.fetchAll(db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", arguments: [table])
+        for index in indexes { try db.execute(sql: "DROP INDEX \(index["name"] as String)") }
+        return indexes.map { $0["sql"] }
     }
 
     /// Each customer's country is that of their first line in store order.

@@ -44,22 +44,20 @@ struct RetailRowReader {
         guard fields.count == fieldCount else {
             return .malformed("\(fields.count) fields, the header has \(fieldCount)")
         }
-        func text(_ index: Int) -> String? { String(validating: fields[index], as: UTF8.self) }
-        guard let invoiceText = text(invoice), let codeText = text(stockCode), let descriptionText = text(description),
-              let quantityText = text(quantity), let dateText = text(date), let priceText = text(unitPrice),
-              let customerText = text(customer), let countryText = text(country)
+        func text(_ index: Int) -> Substring? { Self.trimmedText(fields[index]) }
+        guard let invoiceText = String(validating: fields[invoice], as: UTF8.self), let code = text(stockCode),
+              let descriptionText = text(description), let quantityText = text(quantity), let dateText = text(date),
+              let priceText = text(unitPrice), let customerID = text(customer), let countryText = text(country)
         else { return .malformed("not valid UTF-8") }
 
-        let customerID = trimmed(customerText)
         if customerID.isEmpty { return .dropped(.noCustomer) }
         if invoiceText.hasPrefix("C") { return .dropped(.cancellation) }
-        let code = trimmed(codeText)
         if !Self.isProductCode(code) { return .dropped(.nonProduct) }
-        guard let quantityValue = Double(trimmed(quantityText)), quantityValue.isFinite else {
+        guard let quantityValue = Double(quantityText), quantityValue.isFinite else {
             return .malformed("Quantity \"\(quantityText)\" is not a number")
         }
         if quantityValue <= 0 { return .dropped(.nonPositiveQuantity) }
-        guard let price = Double(trimmed(priceText)), price.isFinite else {
+        guard let price = Double(priceText), price.isFinite else {
             return .malformed("UnitPrice \"\(priceText)\" is not a number")
         }
         if price <= 0 { return .dropped(.nonPositivePrice) }
@@ -68,15 +66,15 @@ struct RetailRowReader {
         }
         // Spreadsheet exports write the id as a float ("13607.0"); the reference keeps the part before the dot.
         guard let customerNumber = Int(customerID.prefix { $0 != "." }) else {
-            return .malformed("CustomerID \"\(customerText)\" is not a number")
+            return .malformed("CustomerID \"\(customerID)\" is not a number")
         }
-        guard let normalisedDate = InvoiceDate.normalise(trimmed(dateText)) else {
+        guard let normalisedDate = InvoiceDate.normalise(dateText) else {
             return .malformed("InvoiceDate \"\(dateText)\" is not a date")
         }
         return .kept(PurchaseLine(
             customer: customerNumber, invoice: invoiceText, stockCode: code.uppercased(), date: normalisedDate,
-            quantity: Int(quantityValue), unitPrice: price, description: String(trimmed(descriptionText)),
-            country: String(trimmed(countryText))
+            quantity: Int(quantityValue), unitPrice: price, description: String(descriptionText),
+            country: String(countryText)
         ))
     }
 
@@ -92,9 +90,18 @@ struct RetailRowReader {
         return true
     }
 
-    /// Without leading and trailing whitespace, as Python's `str.strip()`.
-    private func trimmed(_ text: String) -> Substring {
-        guard let start = text.firstIndex(where: { !$0.isWhitespace }), let end = text.lastIndex(where: { !$0.isWhitespace }) else { return "" }
-        return text[start...end]
+    /// The field as text without leading and trailing whitespace, as Python's `str.strip()`; nil
+    /// when it is not UTF-8. ASCII whitespace is trimmed on the bytes, the common case; other
+    /// whitespace (a no-break space) by characters.
+    static func trimmedText(_ bytes: [UInt8]) -> Substring? {
+        func isASCIISpace(_ byte: UInt8) -> Bool { byte == 0x20 || (0x09...0x0D).contains(byte) || (0x1C...0x1F).contains(byte) }
+        var start = 0
+        var end = bytes.count
+        while start < end && isASCIISpace(bytes[start]) { start += 1 }
+        while end > start && isASCIISpace(bytes[end - 1]) { end -= 1 }
+        guard let text = String(validating: bytes[start..<end], as: UTF8.self) else { return nil }
+        guard start < end, bytes[start] >= 0x80 || bytes[end - 1] >= 0x80 else { return text[...] }
+        guard let first = text.firstIndex(where: { !$0.isWhitespace }), let last = text.lastIndex(where: { !$0.isWhitespace }) else { return "" }
+        return text[first...last]
     }
 }
