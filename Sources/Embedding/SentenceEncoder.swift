@@ -21,6 +21,11 @@ public final class SentenceEncoder: @unchecked Sendable {
 
     public var dimension: Int { encoder.config.hiddenSize }
 
+    /// The last call's activations, kept for the next: a query would otherwise spend more time
+    /// on fresh pages than on its forward pass. Concurrent calls each get their own.
+    private var spareWorkspace: BERTEncoder.Workspace?
+    private let spareLock = NSLock()
+
     public init(modelDirectory: String) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: modelDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -83,8 +88,10 @@ public final class SentenceEncoder: @unchecked Sendable {
         guard let base = out.baseAddress else { return }
         if let empty = tokenized.firstIndex(where: \.isEmpty) { throw EmbeddingError("sentence \(empty) has no tokens") }
         let order = tokenized.indices.sorted { tokenized[$0].count > tokenized[$1].count }
-        let capacity = max(batchTokens, tokenized.map(\.count).max() ?? 0)
-        let workspace = BERTEncoder.Workspace(rows: capacity, config: encoder.config)
+        let totalTokens = tokenized.reduce(0) { $0 + $1.count }
+        let capacity = max(min(batchTokens, totalTokens), tokenized.map(\.count).max() ?? 0)
+        let workspace = takeWorkspace(rows: capacity)
+        defer { returnWorkspace(workspace) }
         let pooled = FloatBuffer(count: max(1, tokenized.count) * c)
         var start = 0
         while start < order.count {
@@ -104,5 +111,21 @@ public final class SentenceEncoder: @unchecked Sendable {
             }
             start = end
         }
+    }
+
+    private func takeWorkspace(rows: Int) -> BERTEncoder.Workspace {
+        spareLock.lock()
+        defer { spareLock.unlock() }
+        if let spare = spareWorkspace, spare.rows >= rows {
+            spareWorkspace = nil
+            return spare
+        }
+        return BERTEncoder.Workspace(rows: rows, config: encoder.config)
+    }
+
+    private func returnWorkspace(_ workspace: BERTEncoder.Workspace) {
+        spareLock.lock()
+        defer { spareLock.unlock() }
+        if workspace.rows >= spareWorkspace?.rows ?? 0 { spareWorkspace = workspace }
     }
 }

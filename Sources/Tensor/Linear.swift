@@ -18,12 +18,17 @@ public enum Linear {
     }
 
     /// out[N, OC] = input[N, C] · weight[OC, C]ᵀ + bias[OC], for weights in PyTorch's `nn.Linear`
-    /// layout (BERT and most Hugging Face checkpoints): the GEMM reads them transposed, in place.
+    /// layout (BERT and most Hugging Face checkpoints): the GEMM reads them transposed, in place;
+    /// a few rows go through `SkinnyMatmul` instead.
     public static func forward(
         out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
         outInWeight weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
         rows: Int, inFeatures: Int, outFeatures: Int
     ) {
+        if rows <= SkinnyMatmul.maximumRows {
+            SkinnyMatmul.multiply(out: out, a: input, b: weight, bias: bias, rows: rows, inner: inFeatures, columns: outFeatures)
+            return
+        }
         if let bias {
             Parallel.forEachChunk(rows, costPerItem: outFeatures) { range in
                 for r in range { (out + r * outFeatures).update(from: bias, count: outFeatures) }

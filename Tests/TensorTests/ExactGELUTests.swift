@@ -19,11 +19,7 @@ final class ExactGELUTests: XCTestCase {
         for count in [1, 7, 9, 64, 131] {
             let input = data.uniform(count, -8, 8)
             let expected = input.map { Self.reference(Double($0)) }
-            // An absolute bound: erf's approximation error (1.5e-7) scales with |x|, and near the
-            // left tail the value itself is almost zero.
-            for (i, value) in forward(input).enumerated() {
-                XCTAssertEqual(Double(value), expected[i], accuracy: 4e-7 * max(1, abs(expected[i])), "gelu(\(input[i]))")
-            }
+            assertWithinErfError(forward(input), input)
         }
     }
 
@@ -55,13 +51,24 @@ final class ExactGELUTests: XCTestCase {
             let lanes = ExactGELU.erf(VectorMath.Vector(x[start..<start + 8]))
             for lane in 0..<8 { worst = max(worst, abs(Double(lanes[lane]) - Foundation.erf(Double(x[start + lane])))) }
         }
-        XCTAssertLessThan(worst, 3e-7)
+        // A&S 7.1.26 is within 1.5e-7 in exact arithmetic; float32 evaluation adds a few ulps of 1.
+        XCTAssertLessThan(worst, 6e-7)
     }
 
     func testSplitsOverThreadsLikeTheOtherKernels() {
         var data = TestData(seed: 5)
         let input = data.uniform(40_000, -4, 4)
         assertSplitsOverThreads(input.count * 12, "exact GELU")
-        assertClose(forward(input), input.map { Self.reference(Double($0)) }, rtol: 2e-6, floor: 1e-3, "gelu over threads")
+        assertWithinErfError(forward(input), input)
+    }
+
+    /// An absolute bound: erf's error (≤ 6e-7) reaches gelu as ½|x| times it, and in the left tail
+    /// the value itself is almost zero, so a relative bound would be meaningless there.
+    func assertWithinErfError(_ actual: [Float], _ input: [Float], file: StaticString = #filePath, line: UInt = #line) {
+        for (i, value) in actual.enumerated() {
+            let expected = Self.reference(Double(input[i]))
+            XCTAssertEqual(Double(value), expected, accuracy: 3e-7 * max(1, abs(Double(input[i]))) + 1e-7 * abs(expected),
+                           "gelu(\(input[i]))", file: file, line: line)
+        }
     }
 }

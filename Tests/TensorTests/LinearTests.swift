@@ -150,7 +150,9 @@ final class LinearTests: XCTestCase {
     }
 
     func testForwardWithOutInWeightMatchesTheTransposedConv1DLayout() {
-        for (rows, inFeatures, outFeatures, withBias) in [(3, 5, 4, true), (7, 16, 9, false)] {
+        // Few rows take SkinnyMatmul (every row-group and column tail); more rows take the GEMM.
+        for (rows, inFeatures, outFeatures, withBias) in [(3, 5, 4, true), (7, 16, 9, false), (9, 37, 7, true),
+                                                          (16, 24, 6, true), (40, 19, 11, true)] {
             var data = TestData(seed: UInt64(rows))
             let input = data.uniform(rows * inFeatures), weight = data.uniform(inFeatures * outFeatures)
             let bias = withBias ? data.uniform(outFeatures) : nil
