@@ -39,14 +39,25 @@ public struct EmbeddingMeanRecommender: Recommender {
         return dot
     }
 
-    /// The customer's product whose description is closest to `item`'s, with the cosine: the
-    /// similar evidence.
-    public func closestPurchase(customer: Int, item: Int) -> (item: Int, cosine: Float)? {
-        var best: (item: Int, cosine: Float)?
-        for i in data.items(ofCustomer: customer) where Int(i) != item {
-            let c = cosine(Int(i), item)
-            if c > (best?.cosine ?? -.infinity) { best = (Int(i), c) }
+    /// For each of `items`, the customer's other product whose description is closest, with the
+    /// cosine: the similar evidence. One sgemv per item over the customer's gathered embeddings.
+    public func closestPurchases(customer: Int, items: [Int]) -> [(item: Int, cosine: Float)?] {
+        let bought = data.items(ofCustomer: customer).map { Int($0) }
+        guard !bought.isEmpty else { return items.map { _ in nil } }
+        var gathered = [Float](repeating: 0, count: bought.count * dimension)
+        for (row, i) in bought.enumerated() {
+            for d in 0..<dimension { gathered[row * dimension + d] = embeddings[i * dimension + d] }
         }
-        return best
+        var cosines = [Float](repeating: 0, count: bought.count)
+        return items.map { item in
+            embeddings.withUnsafeBufferPointer { e in
+                Matmul.gemv(rows: bought.count, columns: dimension, a: gathered, x: e.baseAddress! + item * dimension, y: &cosines)
+            }
+            var best: (item: Int, cosine: Float)?
+            for (row, i) in bought.enumerated() where i != item && cosines[row] > (best?.cosine ?? -.infinity) {
+                best = (i, cosines[row])
+            }
+            return best
+        }
     }
 }

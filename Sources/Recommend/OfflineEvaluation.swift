@@ -22,12 +22,12 @@ public enum OfflineEvaluation {
         }
     }
 
-    /// Runs every method; `embeddings` (the index's, or nil to leave out minilm-mean and the
+    /// Announces the split's sizes, then runs every method; `embeddings` (the index's, or nil to leave out minilm-mean and the
     /// hybrid's embedding component) come from `recommend index`.
     public static func run(
         products: [Product], lines: [PurchaseLine], split: DataSplit, index: RecommenderIndex?,
-        progress: (String) -> Void = { _ in }, report: (TrackMetrics) -> Void
-    ) -> SplitInfo {
+        progress: (String) -> Void = { _ in }, announce: (SplitInfo) -> Void, report: (TrackMetrics) -> Void
+    ) {
         let (train, test) = split.apply(to: lines)
         let catalogue = products.map(\.stockCode)
         let data = TrainingData(catalogue: catalogue, lines: train)
@@ -43,6 +43,7 @@ public enum OfflineEvaluation {
         let info = SplitInfo(split: split.description, rows: lines.count, customers: data.customerCount,
                              products: data.itemCount, testCustomers: test.count, testItems: total,
                              repeatShare: (Double(repeats) / Double(max(total, 1)) * 10_000).rounded() / 10_000)
+        announce(info)
         func components(_ d: TrainingData) -> [any Recommender] {
             var methods: [any Recommender] = [
                 RepeatNeighbourRecommender(data: d), TopFrequencyRecommender(data: d), ItemKNNRecommender(data: d),
@@ -60,6 +61,5 @@ public enum OfflineEvaluation {
         for method in methods {
             for track in Track.allCases { report(evaluation.evaluate(method, track: track)) }
         }
-        return info
     }
 }

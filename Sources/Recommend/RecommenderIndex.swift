@@ -84,11 +84,11 @@ public struct RecommenderIndex: Sendable {
     public static func load(from database: ShopDatabase) throws -> RecommenderIndex {
         let path = database.path
         let rerun = "run `recommend index --db \(path) --model DIR`"
+        let totals = try database.totals()
         return try database.queue.read { db in
             guard let meta = try Row.fetchOne(db, sql: "SELECT * FROM recommender_index WHERE id = 1") else {
                 throw RecommendError("\(path) has no recommender index; \(rerun)")
             }
-            let totals = try database.totals()
             let storedLines: Int = meta["purchase_lines"], storedProducts: Int = meta["products"]
             guard totals.purchaseLines == storedLines, totals.products == storedProducts else {
                 throw RecommendError("\(path): the recommender index was built for \(storedLines) purchase lines and \(storedProducts) products, the store now has \(totals.purchaseLines) and \(totals.products); \(rerun)")

@@ -82,10 +82,8 @@ public struct RepeatNeighbourRecommender: Recommender {
             }
         }
         dot[customer] = 0
-        var candidates: [(customer: Int, cosine: Float)] = []
-        for v in dot.indices where dot[v] > 0 { candidates.append((v, dot[v] / norms[v])) }
-        candidates.sort { $0.cosine != $1.cosine ? $0.cosine > $1.cosine : $0.customer < $1.customer }
-        return candidates.prefix(parameters.neighbours).map(\.customer)
+        for v in dot.indices where dot[v] > 0 { dot[v] /= norms[v] }
+        return TopK.select(dot, k: parameters.neighbours).filter { dot[$0] > 0 }
     }
 
     public func scores(customer: Int, excludingPurchased: Bool) -> [Float] {

@@ -73,13 +73,14 @@ public final class ShopRecommender: Sendable {
         let excluded = excludePurchased ? Set(data.items(ofCustomer: c).map { Int($0) }) : []
         let scores = recommender.scores(customer: c, excludingPurchased: excludePurchased)
         let top = TopK.select(scores, k: k, excluding: excluded)
-        return CustomerRecommendations(customer: id, coldStart: false, items: top.map {
-            item($0, score: scores[$0], reasons: reasons(customer: c, item: $0))
+        let closest = embeddingMean.closestPurchases(customer: c, items: top)
+        return CustomerRecommendations(customer: id, coldStart: false, items: zip(top, closest).map {
+            item($0, score: scores[$0], reasons: reasons(customer: c, item: $0, closestPurchase: $1))
         })
     }
 
     /// The evidence for recommending `item` to training customer `c`, strongest kinds first.
-    func reasons(customer c: Int, item: Int) -> [Reason] {
+    func reasons(customer c: Int, item: Int, closestPurchase: (item: Int, cosine: Float)?) -> [Reason] {
         var reasons: [Reason] = []
         let bought = data.items(ofCustomer: c)
         if let position = bought.firstIndex(of: Int32(item)) {
@@ -88,7 +89,7 @@ public final class ShopRecommender: Sendable {
         if let link = itemKNN.strongestLink(customer: c, item: item) {
             reasons.append(.boughtTogether(with: data.items[link.item], customers: link.customers))
         }
-        if let closest = embeddingMean.closestPurchase(customer: c, item: item), closest.cosine >= similarMinimumCosine {
+        if let closest = closestPurchase, closest.cosine >= similarMinimumCosine {
             reasons.append(.similar(to: data.items[closest.item], cosine: (Double(closest.cosine) * 1000).rounded() / 1000))
         }
         if trending.ordersLast30Days[item] >= trendingMinimumOrders {

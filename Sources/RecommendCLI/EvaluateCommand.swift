@@ -38,9 +38,12 @@ struct EvaluateCommand: ParsableCommand {
             Matmul.setThreads(1)
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
-            let info = OfflineEvaluation.run(
+            OfflineEvaluation.run(
                 products: try database.products(), lines: try database.purchaseLines(), split: split, index: index,
-                progress: printError
+                progress: printError,
+                announce: { info in
+                    writeOutput(json ? String(decoding: (try? encoder.encode(info)) ?? Data(), as: UTF8.self) + "\n" : "\(info)\n")
+                }
             ) { metrics in
                 if json {
                     writeOutput(String(decoding: (try? encoder.encode(metrics)) ?? Data(), as: UTF8.self) + "\n")
@@ -50,8 +53,6 @@ struct EvaluateCommand: ParsableCommand {
                                        metrics.ndcg, metrics.coverage, metrics.popularityPercentile, metrics.hitRateUK, metrics.hitRateOther))
                 }
             }
-            let line = json ? String(decoding: try encoder.encode(info), as: UTF8.self) : "\(info)"
-            printError("evaluate: \(line)")
         }
     }
 }
