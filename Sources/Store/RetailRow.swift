@@ -99,7 +99,12 @@ struct RetailRowReader {
         var end = bytes.count
         while start < end && isASCIISpace(bytes[start]) { start += 1 }
         while end > start && isASCIISpace(bytes[end - 1]) { end -= 1 }
-        guard let text = String(validating: bytes[start..<end], as: UTF8.self) else { return nil }
+        let text = bytes.withUnsafeBufferPointer { buffer -> String? in
+            let field = UnsafeBufferPointer(rebasing: buffer[start..<end])
+            // ASCII, nearly every field, needs no validation.
+            return field.allSatisfy { $0 < 0x80 } ? String(decoding: field, as: UTF8.self) : String(validating: field, as: UTF8.self)
+        }
+        guard let text else { return nil }
         guard start < end, bytes[start] >= 0x80 || bytes[end - 1] >= 0x80 else { return text[...] }
         guard let first = text.firstIndex(where: { !$0.isWhitespace }), let last = text.lastIndex(where: { !$0.isWhitespace }) else { return "" }
         return text[first...last]
