@@ -56,6 +56,18 @@ public final class ShopDatabase: Sendable {
         }
     }
 
+    /// Fails as `init(path:migrate: true)` would for a file that is no shop database or one of a
+    /// newer schema, but opens it read-only: the import checks before reading a large CSV.
+    static func checkMigratable(path: String) throws {
+        var configuration = Configuration()
+        configuration.readonly = true
+        do {
+            try ShopSchema.check(DatabaseQueue(path: path, configuration: configuration), path: path, requireCurrent: false)
+        } catch let error as DatabaseError {
+            throw StoreError("cannot open database \(path): \(error.message ?? "\(error)")")
+        }
+    }
+
     /// Every purchase line in store order: the imported files' order, so a store made from one
     /// file gives back exactly the lines `RetailCSV` reads from it.
     public func purchaseLines() throws -> [PurchaseLine] {
