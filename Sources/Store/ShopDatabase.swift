@@ -95,14 +95,24 @@ public final class ShopDatabase: Sendable {
     /// A customer with their invoice count and first and last purchase, or nil for an unknown id.
     public func customer(_ id: Int) throws -> Customer? {
         try queue.read { db in
-            let sql = """
-                SELECT c.id, c.country, COUNT(i.invoice_no), MIN(i.date), MAX(i.date)
-                FROM customers c JOIN invoices i ON i.customer_id = c.id WHERE c.id = ? GROUP BY c.id
-                """
-            return try Row.fetchOne(db, sql: sql, arguments: [id]).map {
-                Customer(id: $0[0], country: $0[1], invoices: $0[2], firstPurchase: $0[3], lastPurchase: $0[4])
-            }
+            try Row.fetchOne(db, sql: Self.customerSQL + " WHERE c.id = ? GROUP BY c.id", arguments: [id]).map(Self.customer)
         }
+    }
+
+    /// Every customer, by id.
+    public func customers() throws -> [Customer] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: Self.customerSQL + " GROUP BY c.id ORDER BY c.id").map(Self.customer)
+        }
+    }
+
+    private static let customerSQL = """
+        SELECT c.id, c.country, COUNT(i.invoice_no), MIN(i.date), MAX(i.date)
+        FROM customers c JOIN invoices i ON i.customer_id = c.id
+        """
+
+    private static func customer(_ row: Row) -> Customer {
+        Customer(id: row[0], country: row[1], invoices: row[2], firstPurchase: row[3], lastPurchase: row[4])
     }
 
     public func totals() throws -> StoreTotals {

@@ -58,6 +58,8 @@ final class ShopDatabaseTests: XCTestCase {
                                                           firstPurchase: "2010-12-01 08:26:00", lastPurchase: "2011-01-05 11:00:00"))
         XCTAssertEqual(try shop.customer(12583)?.invoices, 2)
         XCTAssertNil(try shop.customer(1))
+        XCTAssertEqual(try shop.customers().map(\.id), [12583, 17850])
+        XCTAssertEqual(try shop.customers().map(\.country), ["France", "United Kingdom"])
         XCTAssertEqual(try shop.purchaseLines().map(\.country), ["United Kingdom", "United Kingdom", "France", "EIRE", "EIRE", "France"])
     }
 
