@@ -42,7 +42,7 @@ public enum RetailCSV {
         var counts = RetailCSVCounts()
         var reader: RetailRowReader?
         var parser = CSVRecordParser()
-        func onRecord(_ fields: [[UInt8]], _ lineNumber: Int) throws {
+        func onRecord(_ fields: CSVRecord, _ lineNumber: Int) throws {
             guard let rows = reader else {
                 reader = try RetailRowReader(header: fields, path: path)
                 return
