@@ -41,7 +41,11 @@ struct RetailRowReader {
         (date, unitPrice, customer, country) = (found[4], found[5], found[6], found[7])
     }
 
-    func classify(_ fields: CSVRecord) -> RetailRow {
+    /// The last date text and its normal form: an invoice's lines share one date, so most rows
+    /// repeat the previous row's.
+    private var lastDate: (text: Substring, normalised: String)?
+
+    mutating func classify(_ fields: CSVRecord) -> RetailRow {
         guard fields.count == fieldCount else {
             return .malformed("\(fields.count) fields, the header has \(fieldCount)")
         }
@@ -69,8 +73,15 @@ struct RetailRowReader {
         guard let customerNumber = Int(customerID.prefix { $0 != "." }) else {
             return .malformed("CustomerID \"\(customerID)\" is not a number")
         }
-        guard let normalisedDate = InvoiceDate.normalise(dateText) else {
-            return .malformed("InvoiceDate \"\(dateText)\" is not a date")
+        let normalisedDate: String
+        if let lastDate, lastDate.text == dateText {
+            normalisedDate = lastDate.normalised
+        } else {
+            guard let date = InvoiceDate.normalise(dateText) else {
+                return .malformed("InvoiceDate \"\(dateText)\" is not a date")
+            }
+            normalisedDate = date
+            lastDate = (dateText, date)
         }
         return .kept(PurchaseLine(
             customer: customerNumber, invoice: invoiceText, stockCode: code.uppercased(), date: normalisedDate,
