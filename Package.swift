@@ -44,7 +44,7 @@ let package = Package(
         ),
         .target(name: "CKernels", path: "Sources/CKernels", cSettings: [.unsafeFlags(kernelCFlags)]),
         .target(name: "Tensor", dependencies: ["CBLAS", "CKernels"], swiftSettings: fastMath),
-        .systemLibrary(name: "CLZMA", path: "Sources/CLZMA", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"])]),
+        .systemLibrary(name: "CLZMA", path: "Sources/CLZMA", providers: [.apt(["liblzma-dev"])]),
         // RFC 4180 records, shared by `train prepare --format csv` and the shop's import.
         .target(name: "CSV", swiftSettings: fastMath),
         .target(name: "Tokenizer", dependencies: ["CSV"], swiftSettings: fastMath),

@@ -4,8 +4,10 @@
 /// Each record comes with the 1-based line of the input it starts on, so callers can name it in
 /// diagnostics even when quoted fields span lines.
 public struct CSVRecordParser {
-    private var field: [UInt8] = []
-    private var record: [[UInt8]] = []
+    /// The current record's field bytes, back to back, and where each finished field ends: one
+    /// buffer reused for every record instead of an array per field.
+    private var bytes: [UInt8] = []
+    private var fieldEnds: [Int] = []
     private var inQuotes = false
     /// A quote just closed a quoted field; a second quote right after it is an escaped quote.
     private var afterClosingQuote = false
@@ -19,8 +21,10 @@ public struct CSVRecordParser {
 
     public init() {}
 
-    public mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, _ onRecord: (_ fields: [[UInt8]], _ line: Int) throws -> Void) rethrows {
-        for byte in bytes {
+    private var fieldIsEmpty: Bool { bytes.count == (fieldEnds.last ?? 0) }
+
+    public mutating func feed(_ input: UnsafeBufferPointer<UInt8>, _ onRecord: (_ record: CSVRecord, _ line: Int) throws -> Void) rethrows {
+        for byte in input {
             defer { offset += 1 }
             if inQuotes {
                 if byte == UInt8(ascii: "\"") {
@@ -28,14 +32,14 @@ public struct CSVRecordParser {
                     afterClosingQuote = true
                 } else {
                     if byte == UInt8(ascii: "\n") { line += 1 }
-                    field.append(byte)
+                    bytes.append(byte)
                 }
                 continue
             }
             if afterClosingQuote {
                 afterClosingQuote = false
                 if byte == UInt8(ascii: "\"") {
-                    field.append(byte)
+                    bytes.append(byte)
                     inQuotes = true
                     continue
                 }
@@ -44,30 +48,30 @@ public struct CSVRecordParser {
             case UInt8(ascii: ","):
                 endField()
             case UInt8(ascii: "\n"):
-                if !wasQuoted, field.last == UInt8(ascii: "\r") { field.removeLast() }
+                dropCarriageReturn()
                 endField()
                 try endRecord(onRecord)
                 line += 1
                 recordLine = line
             case UInt8(ascii: "\r") where wasQuoted:
                 break
-            case UInt8(ascii: "\"") where field.isEmpty && !wasQuoted:
+            case UInt8(ascii: "\"") where fieldIsEmpty && !wasQuoted:
                 inQuotes = true
                 wasQuoted = true
                 quoteOffset = offset
             default:
-                field.append(byte)
+                bytes.append(byte)
             }
         }
     }
 
     /// The input ended: emits a last record without a line break, or throws for an open quote.
-    public mutating func finish(_ onRecord: (_ fields: [[UInt8]], _ line: Int) throws -> Void) throws {
+    public mutating func finish(_ onRecord: (_ record: CSVRecord, _ line: Int) throws -> Void) throws {
         if inQuotes {
             throw Unclosed(quoteOffset: quoteOffset, line: recordLine)
         }
-        if !field.isEmpty || !record.isEmpty || wasQuoted {
-            if !wasQuoted, field.last == UInt8(ascii: "\r") { field.removeLast() }
+        if !fieldIsEmpty || !fieldEnds.isEmpty || wasQuoted {
+            dropCarriageReturn()
             endField()
             try endRecord(onRecord)
         }
@@ -80,15 +84,35 @@ public struct CSVRecordParser {
         public let line: Int
     }
 
+    /// The CR of a CRLF ending an unquoted field.
+    private mutating func dropCarriageReturn() {
+        if !wasQuoted, !fieldIsEmpty, bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
+    }
+
     private mutating func endField() {
-        record.append(field)
-        field.removeAll(keepingCapacity: true)
+        fieldEnds.append(bytes.count)
         wasQuoted = false
     }
 
-    private mutating func endRecord(_ onRecord: ([[UInt8]], Int) throws -> Void) rethrows {
-        defer { record.removeAll(keepingCapacity: true) }
-        if record.count == 1 && record[0].isEmpty { return }
-        try onRecord(record, recordLine)
+    private mutating func endRecord(_ onRecord: (CSVRecord, Int) throws -> Void) rethrows {
+        defer {
+            bytes.removeAll(keepingCapacity: true)
+            fieldEnds.removeAll(keepingCapacity: true)
+        }
+        if fieldEnds == [0] { return }
+        try onRecord(CSVRecord(bytes: bytes, fieldEnds: fieldEnds), recordLine)
+    }
+}
+
+/// One CSV record: its fields as byte slices, in order.
+public struct CSVRecord: RandomAccessCollection {
+    let bytes: [UInt8]
+    let fieldEnds: [Int]
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { fieldEnds.count }
+
+    public subscript(field: Int) -> ArraySlice<UInt8> {
+        bytes[(field == 0 ? 0 : fieldEnds[field - 1])..<fieldEnds[field]]
     }
 }

@@ -42,13 +42,13 @@ public enum RetailCSV {
         var counts = RetailCSVCounts()
         var reader: RetailRowReader?
         var parser = CSVRecordParser()
-        func onRecord(_ fields: [[UInt8]], _ lineNumber: Int) throws {
-            guard let rows = reader else {
+        func onRecord(_ fields: CSVRecord, _ lineNumber: Int) throws {
+            guard reader != nil else {
                 reader = try RetailRowReader(header: fields, path: path)
                 return
             }
             counts.rowsRead += 1
-            switch rows.classify(fields) {
+            switch reader!.classify(fields) {
             case let .kept(line):
                 counts.kept += 1
                 try onLine(line, lineNumber)

@@ -34,7 +34,7 @@ public enum RetailImport {
     ) throws -> ImportSummary {
         let existed = FileManager.default.fileExists(atPath: databasePath)
         if existed {
-            _ = try ShopDatabase(path: databasePath)
+            try ShopDatabase.checkMigratable(path: databasePath)
         } else {
             let directory = URL(fileURLWithPath: databasePath).deletingLastPathComponent().path
             guard FileManager.default.fileExists(atPath: directory) else {

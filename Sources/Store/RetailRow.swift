@@ -1,3 +1,4 @@
+import CSV
 import Foundation
 
 /// Why a well-formed row is not a purchase line: the cleaning rules of `bench/recsys_reference.py`,
@@ -25,7 +26,7 @@ struct RetailRowReader {
     private let invoice, stockCode, description, quantity, date, unitPrice, customer, country: Int
 
     /// Fails with the missing column names when the header lacks any of the eight.
-    init(header: [[UInt8]], path: String) throws {
+    init(header: CSVRecord, path: String) throws {
         var names = header.map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespaces) }
         // A byte-order mark (spreadsheet exports) is not part of the first column's name.
         if let first = names.first, first.hasPrefix("\u{FEFF}") { names[0] = String(first.dropFirst()) }
@@ -40,7 +41,11 @@ struct RetailRowReader {
         (date, unitPrice, customer, country) = (found[4], found[5], found[6], found[7])
     }
 
-    func classify(_ fields: [[UInt8]]) -> RetailRow {
+    /// The last date text and its normal form: an invoice's lines share one date, so most rows
+    /// repeat the previous row's.
+    private var lastDate: (text: Substring, normalised: String)?
+
+    mutating func classify(_ fields: CSVRecord) -> RetailRow {
         guard fields.count == fieldCount else {
             return .malformed("\(fields.count) fields, the header has \(fieldCount)")
         }
@@ -68,8 +73,15 @@ struct RetailRowReader {
         guard let customerNumber = Int(customerID.prefix { $0 != "." }) else {
             return .malformed("CustomerID \"\(customerID)\" is not a number")
         }
-        guard let normalisedDate = InvoiceDate.normalise(dateText) else {
-            return .malformed("InvoiceDate \"\(dateText)\" is not a date")
+        let normalisedDate: String
+        if let lastDate, lastDate.text == dateText {
+            normalisedDate = lastDate.normalised
+        } else {
+            guard let date = InvoiceDate.normalise(dateText) else {
+                return .malformed("InvoiceDate \"\(dateText)\" is not a date")
+            }
+            normalisedDate = date
+            lastDate = (dateText, date)
         }
         return .kept(PurchaseLine(
             customer: customerNumber, invoice: invoiceText, stockCode: code.uppercased(), date: normalisedDate,
@@ -93,15 +105,19 @@ struct RetailRowReader {
     /// The field as text without leading and trailing whitespace, as Python's `str.strip()`; nil
     /// when it is not UTF-8. ASCII whitespace is trimmed on the bytes, the common case; other
     /// whitespace (a no-break space) by characters.
-    static func trimmedText(_ bytes: [UInt8]) -> Substring? {
+    static func trimmedText(_ bytes: ArraySlice<UInt8>) -> Substring? {
         func isASCIISpace(_ byte: UInt8) -> Bool { byte == 0x20 || (0x09...0x0D).contains(byte) || (0x1C...0x1F).contains(byte) }
-        var start = 0
-        var end = bytes.count
-        while start < end && isASCIISpace(bytes[start]) { start += 1 }
-        while end > start && isASCIISpace(bytes[end - 1]) { end -= 1 }
-        guard let text = String(validating: bytes[start..<end], as: UTF8.self) else { return nil }
-        guard start < end, bytes[start] >= 0x80 || bytes[end - 1] >= 0x80 else { return text[...] }
-        guard let first = text.firstIndex(where: { !$0.isWhitespace }), let last = text.lastIndex(where: { !$0.isWhitespace }) else { return "" }
-        return text[first...last]
+        return bytes.withUnsafeBufferPointer { buffer -> Substring? in
+            var start = 0
+            var end = buffer.count
+            while start < end && isASCIISpace(buffer[start]) { start += 1 }
+            while end > start && isASCIISpace(buffer[end - 1]) { end -= 1 }
+            let field = UnsafeBufferPointer(rebasing: buffer[start..<end])
+            // ASCII, nearly every field, needs no validation and has no other whitespace.
+            if field.allSatisfy({ $0 < 0x80 }) { return String(decoding: field, as: UTF8.self)[...] }
+            guard let text = String(validating: field, as: UTF8.self) else { return nil }
+            guard let first = text.firstIndex(where: { !$0.isWhitespace }), let last = text.lastIndex(where: { !$0.isWhitespace }) else { return "" }
+            return text[first...last]
+        }
     }
 }

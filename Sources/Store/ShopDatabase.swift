@@ -56,6 +56,18 @@ public final class ShopDatabase: Sendable {
         }
     }
 
+    /// Fails as `init(path:migrate: true)` would for a file that is no shop database or one of a
+    /// newer schema, but opens it read-only: the import checks before reading a large CSV.
+    static func checkMigratable(path: String) throws {
+        var configuration = Configuration()
+        configuration.readonly = true
+        do {
+            try ShopSchema.check(DatabaseQueue(path: path, configuration: configuration), path: path, requireCurrent: false)
+        } catch let error as DatabaseError {
+            throw StoreError("cannot open database \(path): \(error.message ?? "\(error)")")
+        }
+    }
+
     /// Every purchase line in store order: the imported files' order, so a store made from one
     /// file gives back exactly the lines `RetailCSV` reads from it.
     public func purchaseLines() throws -> [PurchaseLine] {
@@ -83,14 +95,24 @@ public final class ShopDatabase: Sendable {
     /// A customer with their invoice count and first and last purchase, or nil for an unknown id.
     public func customer(_ id: Int) throws -> Customer? {
         try queue.read { db in
-            let sql = """
-                SELECT c.id, c.country, COUNT(i.invoice_no), MIN(i.date), MAX(i.date)
-                FROM customers c JOIN invoices i ON i.customer_id = c.id WHERE c.id = ? GROUP BY c.id
-                """
-            return try Row.fetchOne(db, sql: sql, arguments: [id]).map {
-                Customer(id: $0[0], country: $0[1], invoices: $0[2], firstPurchase: $0[3], lastPurchase: $0[4])
-            }
+            try Row.fetchOne(db, sql: Self.customerSQL + " WHERE c.id = ? GROUP BY c.id", arguments: [id]).map(Self.customer)
         }
+    }
+
+    /// Every customer, by id.
+    public func customers() throws -> [Customer] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: Self.customerSQL + " GROUP BY c.id ORDER BY c.id").map(Self.customer)
+        }
+    }
+
+    private static let customerSQL = """
+        SELECT c.id, c.country, COUNT(i.invoice_no), MIN(i.date), MAX(i.date)
+        FROM customers c JOIN invoices i ON i.customer_id = c.id
+        """
+
+    private static func customer(_ row: Row) -> Customer {
+        Customer(id: row[0], country: row[1], invoices: row[2], firstPurchase: row[3], lastPurchase: row[4])
     }
 
     public func totals() throws -> StoreTotals {

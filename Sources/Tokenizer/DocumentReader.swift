@@ -18,8 +18,8 @@ struct DocumentReader {
             }
         case .csv:
             var parser = CSVRecordParser()
-            var columns: [[UInt8]]?
-            let onRecord: ([[UInt8]], Int) throws -> Void = { record, _ in
+            var columns: CSVRecord?
+            let onRecord: (CSVRecord, Int) throws -> Void = { record, _ in
                 if columns == nil {
                     columns = record
                     _ = try columnIndex(header: record, file: file)
@@ -73,7 +73,7 @@ struct DocumentReader {
         var parser = CSVRecordParser()
         var column: Int?
         var done = 0
-        func onRecord(_ record: [[UInt8]], _: Int) throws {
+        func onRecord(_ record: CSVRecord, _: Int) throws {
             guard let index = column else {
                 column = try columnIndex(header: record, file: file)
                 return
@@ -91,7 +91,7 @@ struct DocumentReader {
         try finishCSV(&parser, file: file, onRecord)
     }
 
-    private func finishCSV(_ parser: inout CSVRecordParser, file: InputFile, _ onRecord: ([[UInt8]], Int) throws -> Void) throws {
+    private func finishCSV(_ parser: inout CSVRecordParser, file: InputFile, _ onRecord: (CSVRecord, Int) throws -> Void) throws {
         do {
             try parser.finish(onRecord)
         } catch let unclosed as CSVRecordParser.Unclosed {
@@ -99,7 +99,7 @@ struct DocumentReader {
         }
     }
 
-    private func columnIndex(header: [[UInt8]], file: InputFile) throws -> Int {
+    private func columnIndex(header: CSVRecord, file: InputFile) throws -> Int {
         var names = header.map { String(decoding: $0, as: UTF8.self) }
         // A byte-order mark (spreadsheet exports) is not part of the first column's name.
         if let first = names.first, first.hasPrefix("\u{FEFF}") { names[0] = String(first.dropFirst()) }

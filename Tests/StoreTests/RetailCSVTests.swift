@@ -155,5 +155,9 @@ final class RetailCSVTests: XCTestCase {
         XCTAssertEqual(lines.first?.stockCode, "21166")
         XCTAssertEqual(lines.first?.customer, 13607)
         XCTAssertEqual(lines.first?.description, "COOK WITH WINE METAL SIGN")
+        // FNV-1a of the reference's rows, `"\n".join("\t".join(row) for row in read_rows(sample))`
+        // with row = (customer, invoice, stock code, date, description), computed in Python.
+        let rows = lines.map { "\($0.customer)\t\($0.invoice)\t\($0.stockCode)\t\($0.date)\t\($0.description)" }
+        XCTAssertEqual(fnv1a(rows.joined(separator: "\n")), 0xa22c_7435_673e_b3bd)
     }
 }

@@ -132,6 +132,8 @@ final class RetailImportTests: XCTestCase {
         let latin1 = try scratch.file("latin1.csv", bytes: Array(header.utf8) + Array("1,85123A,CAF".utf8) + [0xC9] + Array(",1,2011-01-01 10:00,1,5,UK\n".utf8))
         assertFails(try RetailImport.run(csv: latin1, database: database), mentioning: [latin1, "no purchase lines", "line 2: not valid UTF-8"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: database))
+        let emptyFile = try scratch.file("empty.sqlite", "")
+        XCTAssertEqual(try RetailImport.run(csv: try scratch.file("jan.csv", header + january), database: emptyFile).totals.purchaseLines, 5)
         let nowhere = scratch.path("missing-directory/shop.sqlite")
         assertFails(try RetailImport.run(csv: try scratch.file("jan.csv", header + january), database: nowhere),
                     mentioning: [nowhere, "does not exist"])

@@ -23,6 +23,9 @@ final class ShopDatabaseTests: XCTestCase {
         let products = try shop.products()
         XCTAssertEqual(products.count, 2_865)
         XCTAssertEqual(products.map(\.stockCode), products.map(\.stockCode).sorted())
+        // FNV-1a of the reference's `names.setdefault(code, description)` over the sample, as
+        // "code\tdescription" lines in code order, computed in Python.
+        XCTAssertEqual(fnv1a(products.map { "\($0.stockCode)\t\($0.firstDescription)" }.joined(separator: "\n")), 0xa814_940f_f54f_41f1)
         let journal = try shop.queue.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         XCTAssertEqual(journal, "wal")
     }
@@ -55,6 +58,8 @@ final class ShopDatabaseTests: XCTestCase {
                                                           firstPurchase: "2010-12-01 08:26:00", lastPurchase: "2011-01-05 11:00:00"))
         XCTAssertEqual(try shop.customer(12583)?.invoices, 2)
         XCTAssertNil(try shop.customer(1))
+        XCTAssertEqual(try shop.customers().map(\.id), [12583, 17850])
+        XCTAssertEqual(try shop.customers().map(\.country), ["France", "United Kingdom"])
         XCTAssertEqual(try shop.purchaseLines().map(\.country), ["United Kingdom", "United Kingdom", "France", "EIRE", "EIRE", "France"])
     }
 
@@ -77,6 +82,11 @@ final class ShopDatabaseTests: XCTestCase {
             "SET OF 3 CAKE TINS PANTRY DESIGN ": "Set of 3 Cake Tins Pantry Design",
             "CHILDREN'S APRON DOLLY GIRL": "Children's Apron Dolly Girl",
             "PINK 3D GLITTER CARD  50CM": "Pink 3D Glitter Card 50cm",
+            "SET/6 RED SPOTTY PAPER CUPS": "Set/6 Red Spotty Paper Cups",
+            "CUSHION COVER 16X16CM A4 18PC": "Cushion Cover 16x16cm A4 18pc",
+            "50'S CHRISTMAS GIFT BAG": "50's Christmas Gift Bag",
+            "FLOWER GLASS GARLAND NECKL.36\"GREEN": "Flower Glass Garland Neckl.36\"Green",
+            "20LIGHT 3.5g 15C": "20Light 3.5g 15C",
             "LED TEA LIGHTS": "LED Tea Lights",
             "FELTCRAFT DOLL ROSIE/MOLLY": "Feltcraft Doll Rosie/Molly",
             "OF MICE AND MEN": "Of Mice and Men",

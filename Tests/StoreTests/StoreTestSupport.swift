@@ -45,3 +45,13 @@ func compressWithXZ(_ path: String) throws -> String {
     guard process.terminationStatus == 0 else { throw XCTSkip("the xz tool failed on \(path)") }
     return path + ".xz"
 }
+
+/// 64-bit FNV-1a of the text's UTF-8 bytes, to compare long outputs with a Python golden in one number.
+func fnv1a(_ text: String) -> UInt64 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in text.utf8 {
+        hash ^= UInt64(byte)
+        hash = hash &* 0x100_0000_01b3
+    }
+    return hash
+}
