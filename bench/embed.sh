@@ -7,6 +7,8 @@
 #   bench/embed.sh [CSV.xz] [REPEATS] [QUERY_RUNS]
 #     (default data/online-retail/online_retail.csv.xz; needs scripts/setup-minilm and
 #      pip install sentence-transformers)
+# EMBED_PIN_CPU=N runs both pinned to CPU N (taskset), torch at 1 thread: one core each, a fairer
+# comparison on a machine busy with other work (torch's spinning threads lose far more to contention).
 # FINCH_SCRATCH_PATH, when set, is passed to swift build as --scratch-path.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,18 +20,21 @@ scripts/setup-minilm
 build=(swift build -c release ${FINCH_SCRATCH_PATH:+--scratch-path "$FINCH_SCRATCH_PATH"})
 "${build[@]}" --product recommend >/dev/null
 recommend="$("${build[@]}" --show-bin-path)/recommend"
+pin=() threads=2
+if [ -n "${EMBED_PIN_CPU:-}" ]; then pin=(taskset -c "$EMBED_PIN_CPU") threads=1; fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 bench/retail_descriptions.py "$csv" > "$work/texts.jsonl"
 "$recommend" embed "$work/texts.jsonl" > "$work/finch.jsonl"
-"$recommend" embed-benchmark --repeats "$repeats" --query-runs "$query_runs" "$work/texts.jsonl" > "$work/results.jsonl"
-python3 bench/embed_sentence_transformers.py "$work/texts.jsonl" --repeats "$repeats" --query-runs "$query_runs" \
-  --compare "$work/finch.jsonl" >> "$work/results.jsonl"
-python3 - "$work/results.jsonl" <<'PY'
+"${pin[@]}" "$recommend" embed-benchmark --repeats "$repeats" --query-runs "$query_runs" "$work/texts.jsonl" > "$work/results.jsonl"
+"${pin[@]}" python3 bench/embed_sentence_transformers.py "$work/texts.jsonl" --repeats "$repeats" --query-runs "$query_runs" \
+  --threads "$threads" --compare "$work/finch.jsonl" >> "$work/results.jsonl"
+python3 - "$work/results.jsonl" "$threads" <<'PY'
 import json, sys
 finch, reference = [json.loads(line) for line in open(sys.argv[1])]
+threads = int(sys.argv[2])
 print(f"{finch['sentences']} product descriptions, {finch['tokens']} tokens; query of {finch['queryTokens']} tokens")
-print("| | Finch | sentence-transformers (torch, 2 threads) | ratio |")
+print(f"| | Finch | sentence-transformers (torch, {threads} thread{'s' if threads > 1 else ''}) | ratio |")
 print("| --- | --- | --- | --- |")
 print(f"| catalogue, sentences/s | {finch['sentencesPerSecond']:.0f} | {reference['sentencesPerSecond']:.0f} "
       f"| {finch['sentencesPerSecond'] / reference['sentencesPerSecond']:.2f}× |")

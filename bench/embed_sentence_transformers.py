@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """sentence-transformers' side of bench/embed.sh: all-MiniLM-L6-v2 on the same JSON-lines texts,
-torch at 2 threads, timed like `recommend embed-benchmark` (best of --repeats over the whole file;
+torch at 2 threads (--threads), timed like `recommend embed-benchmark` (best of --repeats over the whole file;
 p50/p95 of one query sentence over --query-runs), printing the same JSON fields. With --compare,
 also the largest |difference| between its embeddings and Finch's (`recommend embed` output).
 
@@ -23,10 +23,11 @@ def main():
     ap.add_argument("--query-runs", type=int, default=200)
     ap.add_argument("--query", default="white hanging heart t-light holder")
     ap.add_argument("--batch-size", type=int, default=32, help="sentence-transformers' default")
+    ap.add_argument("--threads", type=int, default=2, help="torch.set_num_threads")
     ap.add_argument("--compare")
     args = ap.parse_args()
 
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     texts = [json.loads(line)["text"] for line in open(args.texts, encoding="utf-8") if line.strip()]
     model = SentenceTransformer(args.model, device="cpu")
     model.encode(texts[:64], batch_size=args.batch_size)  # warm-up

@@ -17,7 +17,7 @@ public final class SentenceEncoder: @unchecked Sendable {
     public let encoder: BERTEncoder
     /// Tokens per forward batch: enough rows for efficient GEMMs, few enough that a batch's
     /// activations stay in the last-level cache.
-    public var batchTokens = 2048
+    public var batchTokens = 4096
 
     public var dimension: Int { encoder.config.hiddenSize }
 

@@ -18,6 +18,9 @@ struct EmbedBenchmarkCommand: ParsableCommand {
     @Option(help: "Timed single-sentence runs for the latency percentiles.")
     var queryRuns = 200
 
+    @Option(help: "Tokens per forward batch (the encoder's default when omitted).")
+    var batchTokens: Int?
+
     @Option(help: "The query sentence.")
     var query = "white hanging heart t-light holder"
 
@@ -27,6 +30,7 @@ struct EmbedBenchmarkCommand: ParsableCommand {
     func validate() throws {
         guard repeats > 0 else { throw ValidationError("--repeats must be positive") }
         guard queryRuns > 0 else { throw ValidationError("--query-runs must be positive") }
+        if let batchTokens, batchTokens <= 0 { throw ValidationError("--batch-tokens must be positive") }
     }
 
     func run() throws {
@@ -34,6 +38,7 @@ struct EmbedBenchmarkCommand: ParsableCommand {
             guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("\(file): not found or unreadable") }
             let texts = try TextLines.texts(fromJSONLines: data, source: file)
             let encoder = try SentenceEncoder(modelDirectory: ModelLocation.resolve(model))
+            if let batchTokens { encoder.batchTokens = batchTokens }
             let result = try EmbeddingBenchmark.run(encoder: encoder, texts: texts, repeats: repeats, query: query, queryRuns: queryRuns)
             let encoded = JSONEncoder()
             encoded.outputFormatting = [.sortedKeys]

@@ -29,7 +29,7 @@ final class WordPieceTokenizerTests: XCTestCase {
     }
 
     func testWordsLongerThanOneHundredScalarsAreUnknown() throws {
-        let tokenizer = try makeTokenizer()
+        let tokenizer = try makeTokenizer(maximumLength: 128)
         let hundred = String(repeating: "a", count: 1) + String(repeating: "b", count: 99)
         XCTAssertEqual(tokenizer.encode(hundred), [id("[CLS]"), id("a")] + Array(repeating: id("##b"), count: 99) + [id("[SEP]")])
         XCTAssertEqual(tokenizer.encode(hundred + "b"), [id("[CLS]"), id("[UNK]"), id("[SEP]")])
