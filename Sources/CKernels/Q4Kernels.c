@@ -19,11 +19,12 @@ static inline float horizontal_sum(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
-/// A block's 16 bytes as 32 codes in column order: low nibbles are columns 0…15, high 16…31.
-static inline __m256i unpack_block(const uint8_t *p) {
-    __m128i bytes = _mm_loadu_si128((const __m128i *)p);
-    __m256i both = _mm256_inserti128_si256(_mm256_castsi128_si256(bytes), _mm_srli_epi16(bytes, 4), 1);
-    return _mm256_and_si256(both, _mm256_set1_epi8(0x0F));
+/// One 32-byte load of a pair: the low nibbles are the first block's 32 codes, the high the second's.
+static inline void unpack_pair(const uint8_t *p, __m256i *first, __m256i *second) {
+    const __m256i mask = _mm256_set1_epi8(0x0F);
+    __m256i bytes = _mm256_loadu_si256((const __m256i *)p);
+    *first = _mm256_and_si256(bytes, mask);
+    *second = _mm256_and_si256(_mm256_srli_epi16(bytes, 4), mask);
 }
 
 /// The 32 products q · xq summed into eight int32 lanes, as floats. maddubs multiplies unsigned
@@ -48,39 +49,76 @@ static inline float offset_term(const uint16_t *scales, const uint16_t *minimums
     return minimums ? total : -8 * total;
 }
 
-/// Rows r..<r+ROWS against one input. Several rows share each load of xq and give the FMA units
-/// independent chains; each row's arithmetic is the same for any ROWS. The hardware prefetcher
-/// loses track of ROWS interleaved streams, so the next block of rows is prefetched at the pace
-/// of consumption (one line per 64 bytes read).
+/// The group of block b: b itself at group size 32 (ONE_BLOCK_GROUPS), a division otherwise.
+static inline __attribute__((always_inline)) ptrdiff_t group_of(const int ONE_BLOCK_GROUPS, ptrdiff_t b,
+                                                                ptrdiff_t blocksPerGroup) {
+    return ONE_BLOCK_GROUPS ? b : b / blocksPerGroup;
+}
+
+/// Rows r..<r+ROWS against one input, a pair of blocks (64 columns) per step. Several rows share
+/// each load of xq and give the FMA units independent chains; each row's arithmetic is the same
+/// for any ROWS. The hardware prefetcher loses track of ROWS interleaved streams, so the next
+/// block of rows is prefetched at the pace of consumption (one line per 64 bytes read).
 static inline __attribute__((always_inline)) void gemv_block(
-    const int ROWS, const uint8_t *packed, const uint16_t *scales, const uint16_t *minimums,
-    ptrdiff_t rowBytes, ptrdiff_t groupSize, ptrdiff_t groups, ptrdiff_t blocks,
+    const int ROWS, const int ONE_BLOCK_GROUPS, const uint8_t *packed, const uint16_t *scales,
+    const uint16_t *minimums, ptrdiff_t rowBytes, ptrdiff_t blocksPerGroup, ptrdiff_t groups, ptrdiff_t blocks,
     const int8_t *xq, const float *xScales, const float *groupSums, const float *bias, float *y, ptrdiff_t r) {
     const uint8_t *row[4];
+    const uint16_t *rowScales[4];
     __m256 total[4];
     for (int k = 0; k < ROWS; k++) {
         row[k] = packed + (r + k) * rowBytes;
+        rowScales[k] = scales + (r + k) * groups;
         total[k] = _mm256_setzero_ps();
     }
     const uintptr_t next = (uintptr_t)(packed + (r + ROWS) * rowBytes);
-    const ptrdiff_t blocksPerGroup = groupSize / 32;
-    for (ptrdiff_t g = 0; g < groups; g++) {
-        float scale[4];
-        for (int k = 0; k < ROWS; k++) scale[k] = _cvtsh_ss(scales[(r + k) * groups + g]);
-        for (ptrdiff_t b = g * blocksPerGroup, end = min_index(b + blocksPerGroup, blocks); b < end; b++) {
-            if (ROWS == 4) _mm_prefetch((const char *)(next + 64 * (uintptr_t)b), _MM_HINT_T0);
-            __m256i x = _mm256_loadu_si256((const __m256i *)(xq + 32 * b));
-            float xScale = xScales[b];
-            for (int k = 0; k < ROWS; k++) {
-                total[k] = _mm256_fmadd_ps(block_dot(unpack_block(row[k] + 16 * b), x),
-                                           _mm256_set1_ps(scale[k] * xScale), total[k]);
-            }
+    ptrdiff_t b = 0;
+    for (; b + 2 <= blocks; b += 2) {
+        if (ROWS == 4) {
+            _mm_prefetch((const char *)(next + 64 * (uintptr_t)b), _MM_HINT_T0);
+            _mm_prefetch((const char *)(next + 64 * (uintptr_t)b + 64), _MM_HINT_T0);
+        }
+        __m256i x0 = _mm256_loadu_si256((const __m256i *)(xq + 32 * b));
+        __m256i x1 = _mm256_loadu_si256((const __m256i *)(xq + 32 * b + 32));
+        float xScale0 = xScales[b], xScale1 = xScales[b + 1];
+        ptrdiff_t g0 = group_of(ONE_BLOCK_GROUPS, b, blocksPerGroup), g1 = group_of(ONE_BLOCK_GROUPS, b + 1, blocksPerGroup);
+        for (int k = 0; k < ROWS; k++) {
+            __m256i first, second;
+            unpack_pair(row[k] + 16 * b, &first, &second);
+            total[k] = _mm256_fmadd_ps(block_dot(first, x0), _mm256_set1_ps(_cvtsh_ss(rowScales[k][g0]) * xScale0), total[k]);
+            total[k] = _mm256_fmadd_ps(block_dot(second, x1), _mm256_set1_ps(_cvtsh_ss(rowScales[k][g1]) * xScale1), total[k]);
+        }
+    }
+    if (b < blocks) {
+        // An odd last block: the low nibbles of a padded pair.
+        __m256i x0 = _mm256_loadu_si256((const __m256i *)(xq + 32 * b));
+        ptrdiff_t g0 = group_of(ONE_BLOCK_GROUPS, b, blocksPerGroup);
+        for (int k = 0; k < ROWS; k++) {
+            __m256i first, second;
+            unpack_pair(row[k] + 16 * b, &first, &second);
+            total[k] = _mm256_fmadd_ps(block_dot(first, x0), _mm256_set1_ps(_cvtsh_ss(rowScales[k][g0]) * xScales[b]), total[k]);
         }
     }
     for (int k = 0; k < ROWS; k++) {
         const uint16_t *rowMinimums = minimums ? minimums + (r + k) * groups : NULL;
-        y[r + k] = horizontal_sum(total[k]) + offset_term(scales + (r + k) * groups, rowMinimums, groups, groupSums)
+        y[r + k] = horizontal_sum(total[k]) + offset_term(rowScales[k], rowMinimums, groups, groupSums)
             + (bias ? bias[r + k] : 0.0f);
+    }
+}
+
+static inline __attribute__((always_inline)) void gemv_rows(
+    const int ONE_BLOCK_GROUPS, const uint8_t *packed, const uint16_t *scales, const uint16_t *minimums,
+    ptrdiff_t rowBytes, ptrdiff_t blocksPerGroup, ptrdiff_t groups, ptrdiff_t blocks,
+    const int8_t *xq, const float *xScales, const float *groupSums, const float *bias, float *y,
+    ptrdiff_t rowBegin, ptrdiff_t rowEnd) {
+    ptrdiff_t r = rowBegin;
+    for (; r + 4 <= rowEnd; r += 4) {
+        gemv_block(4, ONE_BLOCK_GROUPS, packed, scales, minimums, rowBytes, blocksPerGroup, groups, blocks,
+                   xq, xScales, groupSums, bias, y, r);
+    }
+    for (; r < rowEnd; r++) {
+        gemv_block(1, ONE_BLOCK_GROUPS, packed, scales, minimums, rowBytes, blocksPerGroup, groups, blocks,
+                   xq, xScales, groupSums, bias, y, r);
     }
 }
 
@@ -89,37 +127,43 @@ void finch_q4_gemv(const uint8_t *packed, const uint16_t *scales, const uint16_t
                    const int8_t *xq, const float *xScales, const float *groupSums,
                    const float *bias, float *y, ptrdiff_t rowBegin, ptrdiff_t rowEnd) {
     ptrdiff_t groups = (columns + groupSize - 1) / groupSize, blocks = (columns + 31) / 32;
-    ptrdiff_t rowBytes = finch_q4_row_bytes(columns);
-    ptrdiff_t r = rowBegin;
-    for (; r + 4 <= rowEnd; r += 4) {
-        gemv_block(4, packed, scales, minimums, rowBytes, groupSize, groups, blocks, xq, xScales, groupSums, bias, y, r);
-    }
-    for (; r < rowEnd; r++) {
-        gemv_block(1, packed, scales, minimums, rowBytes, groupSize, groups, blocks, xq, xScales, groupSums, bias, y, r);
+    ptrdiff_t rowBytes = finch_q4_row_bytes(columns), blocksPerGroup = groupSize / 32;
+    if (blocksPerGroup == 1) {
+        gemv_rows(1, packed, scales, minimums, rowBytes, 1, groups, blocks, xq, xScales, groupSums, bias, y, rowBegin, rowEnd);
+    } else {
+        gemv_rows(0, packed, scales, minimums, rowBytes, blocksPerGroup, groups, blocks, xq, xScales, groupSums, bias, y,
+                  rowBegin, rowEnd);
     }
 }
 
-/// Output rows o..<o+ROWS against input rows j..<j+R: each block of codes is unpacked once and
+/// Output rows o..<o+ROWS against input rows j..<j+R: each pair of blocks is unpacked once and
 /// used for R inputs. Each y element's arithmetic does not depend on ROWS or R.
 static inline __attribute__((always_inline)) void gemm_tile(
     const int ROWS, const int R, const uint8_t *packed, const uint16_t *scales, const uint16_t *minimums,
-    ptrdiff_t rowBytes, ptrdiff_t groupSize, ptrdiff_t groups, ptrdiff_t blocks,
+    ptrdiff_t rowBytes, ptrdiff_t blocksPerGroup, ptrdiff_t groups, ptrdiff_t blocks, ptrdiff_t inputStride,
     const int8_t *xq, const float *xScales, const float *groupSums, const float *bias,
     float *y, ptrdiff_t ldy, ptrdiff_t o, ptrdiff_t j) {
     __m256 sum[2][4];
     for (int k = 0; k < ROWS; k++) for (int i = 0; i < R; i++) sum[k][i] = _mm256_setzero_ps();
-    const ptrdiff_t blocksPerGroup = groupSize / 32;
-    for (ptrdiff_t g = 0; g < groups; g++) {
-        float scale[2];
-        for (int k = 0; k < ROWS; k++) scale[k] = _cvtsh_ss(scales[(o + k) * groups + g]);
-        for (ptrdiff_t b = g * blocksPerGroup, end = min_index(b + blocksPerGroup, blocks); b < end; b++) {
-            __m256i codes[2];
-            for (int k = 0; k < ROWS; k++) codes[k] = unpack_block(packed + (o + k) * rowBytes + 16 * b);
-            for (int i = 0; i < R; i++) {
-                __m256i x = _mm256_loadu_si256((const __m256i *)(xq + ((j + i) * blocks + b) * 32));
-                float xScale = xScales[(j + i) * blocks + b];
+    for (ptrdiff_t b = 0; b < blocks; b += 2) {
+        const int both = b + 1 < blocks;
+        ptrdiff_t g0 = blocksPerGroup == 1 ? b : b / blocksPerGroup;
+        ptrdiff_t g1 = blocksPerGroup == 1 ? b + both : (b + both) / blocksPerGroup;
+        __m256i codes[2][2];
+        float scale[2][2];
+        for (int k = 0; k < ROWS; k++) {
+            unpack_pair(packed + (o + k) * rowBytes + 16 * b, &codes[k][0], &codes[k][1]);
+            scale[k][0] = _cvtsh_ss(scales[(o + k) * groups + g0]);
+            scale[k][1] = _cvtsh_ss(scales[(o + k) * groups + g1]);
+        }
+        for (int i = 0; i < R; i++) {
+            const int8_t *input = xq + (j + i) * inputStride + 32 * b;
+            const float *inputScales = xScales + (j + i) * blocks + b;
+            for (int half = 0; half <= both; half++) {
+                __m256i x = _mm256_loadu_si256((const __m256i *)(input + 32 * half));
                 for (int k = 0; k < ROWS; k++) {
-                    sum[k][i] = _mm256_fmadd_ps(block_dot(codes[k], x), _mm256_set1_ps(scale[k] * xScale), sum[k][i]);
+                    sum[k][i] = _mm256_fmadd_ps(block_dot(codes[k][half], x),
+                                                _mm256_set1_ps(scale[k][half] * inputScales[half]), sum[k][i]);
                 }
             }
         }
@@ -136,15 +180,17 @@ static inline __attribute__((always_inline)) void gemm_tile(
 
 static inline __attribute__((always_inline)) void gemm_input_rows(
     const int R, const uint8_t *packed, const uint16_t *scales, const uint16_t *minimums,
-    ptrdiff_t rowBytes, ptrdiff_t groupSize, ptrdiff_t groups, ptrdiff_t blocks,
+    ptrdiff_t rowBytes, ptrdiff_t blocksPerGroup, ptrdiff_t groups, ptrdiff_t blocks, ptrdiff_t inputStride,
     const int8_t *xq, const float *xScales, const float *groupSums, const float *bias,
     float *y, ptrdiff_t ldy, ptrdiff_t begin, ptrdiff_t end, ptrdiff_t j) {
     ptrdiff_t o = begin;
     for (; o + 2 <= end; o += 2) {
-        gemm_tile(2, R, packed, scales, minimums, rowBytes, groupSize, groups, blocks, xq, xScales, groupSums, bias, y, ldy, o, j);
+        gemm_tile(2, R, packed, scales, minimums, rowBytes, blocksPerGroup, groups, blocks, inputStride,
+                  xq, xScales, groupSums, bias, y, ldy, o, j);
     }
     for (; o < end; o++) {
-        gemm_tile(1, R, packed, scales, minimums, rowBytes, groupSize, groups, blocks, xq, xScales, groupSums, bias, y, ldy, o, j);
+        gemm_tile(1, R, packed, scales, minimums, rowBytes, blocksPerGroup, groups, blocks, inputStride,
+                  xq, xScales, groupSums, bias, y, ldy, o, j);
     }
 }
 
@@ -153,7 +199,8 @@ void finch_q4_gemm(const uint8_t *packed, const uint16_t *scales, const uint16_t
                    const int8_t *xq, const float *xScales, const float *groupSums, ptrdiff_t n,
                    const float *bias, float *y, ptrdiff_t ldy, ptrdiff_t rowBegin, ptrdiff_t rowEnd) {
     ptrdiff_t groups = (columns + groupSize - 1) / groupSize, blocks = (columns + 31) / 32;
-    ptrdiff_t rowBytes = finch_q4_row_bytes(columns);
+    ptrdiff_t rowBytes = finch_q4_row_bytes(columns), blocksPerGroup = groupSize / 32;
+    ptrdiff_t inputStride = finch_q4_input_stride(columns);
     // A block of output rows is finished for every input row before the next: its codes
     // (256 rows, 32–128 KB) come from memory once and from L2 afterwards.
     const ptrdiff_t block = 256;
@@ -161,10 +208,12 @@ void finch_q4_gemm(const uint8_t *packed, const uint16_t *scales, const uint16_t
         ptrdiff_t end = min_index(begin + block, rowEnd);
         ptrdiff_t j = 0;
         for (; j + 4 <= n; j += 4) {
-            gemm_input_rows(4, packed, scales, minimums, rowBytes, groupSize, groups, blocks, xq, xScales, groupSums, bias, y, ldy, begin, end, j);
+            gemm_input_rows(4, packed, scales, minimums, rowBytes, blocksPerGroup, groups, blocks, inputStride,
+                            xq, xScales, groupSums, bias, y, ldy, begin, end, j);
         }
         for (; j < n; j++) {
-            gemm_input_rows(1, packed, scales, minimums, rowBytes, groupSize, groups, blocks, xq, xScales, groupSums, bias, y, ldy, begin, end, j);
+            gemm_input_rows(1, packed, scales, minimums, rowBytes, blocksPerGroup, groups, blocks, inputStride,
+                            xq, xScales, groupSums, bias, y, ldy, begin, end, j);
         }
     }
 }
@@ -184,9 +233,8 @@ void finch_q4_gemv(const uint8_t *packed, const uint16_t *scales, const uint16_t
             float scale = finch_float_from_half(scales[r * groups + g]);
             for (ptrdiff_t b = g * blocksPerGroup, end = min_index(b + blocksPerGroup, blocks); b < end; b++) {
                 int32_t dot = 0;
-                for (int i = 0; i < 16; i++) {
-                    dot += (row[16 * b + i] & 15) * xq[32 * b + i] + (row[16 * b + i] >> 4) * xq[32 * b + 16 + i];
-                }
+                const uint8_t *bytes = row + (b / 2) * 32;
+                for (int i = 0; i < 32; i++) dot += (b % 2 ? bytes[i] >> 4 : bytes[i] & 15) * xq[32 * b + i];
                 total += (float)dot * scale * xScales[b];
             }
             offsets += (minimums ? finch_float_from_half(minimums[r * groups + g]) : -8 * scale) * groupSums[g];
@@ -201,7 +249,7 @@ void finch_q4_gemm(const uint8_t *packed, const uint16_t *scales, const uint16_t
                    const float *bias, float *y, ptrdiff_t ldy, ptrdiff_t rowBegin, ptrdiff_t rowEnd) {
     ptrdiff_t groups = (columns + groupSize - 1) / groupSize, blocks = (columns + 31) / 32;
     for (ptrdiff_t j = 0; j < n; j++) {
-        finch_q4_gemv(packed, scales, minimums, columns, groupSize, xq + j * blocks * 32, xScales + j * blocks,
+        finch_q4_gemv(packed, scales, minimums, columns, groupSize, xq + j * finch_q4_input_stride(columns), xScales + j * blocks,
                       groupSums + j * groups, bias, y + j * ldy, rowBegin, rowEnd);
     }
 }

@@ -167,8 +167,8 @@ ptrdiff_t finch_q4_quantize(const float *w, ptrdiff_t rowStride, ptrdiff_t colum
             scales[r * groups + g] = finch_half_from_float(fit.scale);
             if (withMinimum) minimums[r * groups + g] = finch_half_from_float(fit.minimum);
             for (ptrdiff_t i = 0; i < n; i++) {
-                ptrdiff_t column = begin + i, position = column % 32;
-                packedRow[(column / 32) * 16 + (position & 15)] |= (uint8_t)(q[i] << (position < 16 ? 0 : 4));
+                ptrdiff_t column = begin + i;
+                packedRow[(column / 64) * 32 + column % 32] |= (uint8_t)(q[i] << (column % 64 < 32 ? 0 : 4));
             }
         }
     }
@@ -191,9 +191,8 @@ void finch_q4_dequantize(const uint8_t *packed, const uint16_t *scales, const ui
             float scale = finch_float_from_half(scales[r * groups + g]);
             float minimum = minimums ? finch_float_from_half(minimums[r * groups + g]) : -8 * scale;
             for (ptrdiff_t i = g * groupSize, end = min_index(i + groupSize, columns); i < end; i++) {
-                ptrdiff_t position = i % 32;
-                uint8_t byte = row[(i / 32) * 16 + (position & 15)];
-                float level = (float)(position < 16 ? byte & 15 : byte >> 4);
+                uint8_t byte = row[(i / 64) * 32 + i % 32];
+                float level = (float)(i % 64 < 32 ? byte & 15 : byte >> 4);
                 destination[i * outColumnStride] = scale * level + minimum;
             }
         }
@@ -203,9 +202,10 @@ void finch_q4_dequantize(const uint8_t *packed, const uint16_t *scales, const ui
 void finch_q4_prepare_input(const float *x, ptrdiff_t n, ptrdiff_t columns, ptrdiff_t groupSize,
                             int8_t *xq, float *xScales, float *groupSums) {
     ptrdiff_t blocks = (columns + 31) / 32, groups = (columns + groupSize - 1) / groupSize;
+    ptrdiff_t stride = finch_q4_input_stride(columns);
     for (ptrdiff_t j = 0; j < n; j++) {
         const float *input = x + j * columns;
-        int8_t *codes = xq + j * blocks * 32;
+        int8_t *codes = xq + j * stride;
         for (ptrdiff_t b = 0; b < blocks; b++) {
             ptrdiff_t begin = b * 32, end = min_index(begin + 32, columns);
             float largest = 0;
@@ -216,6 +216,7 @@ void finch_q4_prepare_input(const float *x, ptrdiff_t n, ptrdiff_t columns, ptrd
             // Past the last column the codes are zero, so the padding nibbles add nothing.
             for (ptrdiff_t i = end; i < begin + 32; i++) codes[i] = 0;
         }
+        for (ptrdiff_t i = blocks * 32; i < stride; i++) codes[i] = 0;
         for (ptrdiff_t g = 0; g < groups; g++) {
             float sum = 0;
             for (ptrdiff_t i = g * groupSize, end = min_index(i + groupSize, columns); i < end; i++) sum += input[i];

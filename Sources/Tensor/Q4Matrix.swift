@@ -4,11 +4,14 @@ import CKernels
 /// group of input features: what `--bits 4` turns every projection and the tied embedding /
 /// LM head into.
 ///
-/// Storage is by output channel: codes q ∈ 0…15 packed two per byte in blocks of 32 columns
-/// (ggml's Q4_0 order, see CKernels.h), `packed[rows, ⌈in / 32⌉ · 16]`, and
+/// Storage is by output channel: codes q ∈ 0…15 packed two per byte, 64 columns to 32 bytes
+/// (column 64p + j in the low nibble of byte j of pair p, 64p + 32 + j in its high nibble, see
+/// CKernels.h), `packed[rows, ⌈in / 64⌉ · 32]`, and
 /// `scales[rows, ⌈in / groupSize⌉]`, `minimums` likewise. Symmetric (ggml's Q4_0 shape):
 /// weight = scale · (q − 8); asymmetric (Q4_1's): weight = scale · q + minimum. A last group
-/// shorter than `groupSize` is quantized from the elements it has; its block is padded.
+/// shorter than `groupSize` is quantized from the elements it has; its pair is padded. The
+/// pairing (rather than ggml's 16 bytes per block of 32) lets one 32-byte load, a mask and a
+/// shift unpack 64 codes: half the unpacking instructions of ggml's order.
 ///
 /// Products quantize the activations to int8 per block of 32 (max|x| / 127) and take each
 /// block's Σ q · xq in integer arithmetic (AVX2 `maddubs`: 32 multiply-adds per instruction),
@@ -156,7 +159,7 @@ extension Q4Matrix {
         let blocks = (columns + 31) / 32, groups = groupsPerRow
         let (packed, scales, minimums) = (self.packed, self.scales, self.minimums)
         let (columns, groupSize, outputs) = (self.columns, self.groupSize, rows)
-        let codeBytes = n * blocks * 32, floatCount = n * (blocks + groups)
+        let codeBytes = n * finch_q4_input_stride(columns), floatCount = n * (blocks + groups)
         withUnsafeTemporaryAllocation(byteCount: codeBytes + floatCount * 4, alignment: 64) { scratch in
             guard let base = scratch.baseAddress else { return }
             let xq = base.bindMemory(to: Int8.self, capacity: codeBytes)

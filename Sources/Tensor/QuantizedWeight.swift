@@ -69,7 +69,7 @@ public struct QuantizationFormat: Sendable, Equatable, CustomStringConvertible {
         let groups = (columns + groupSize - 1) / groupSize
         if bits == 8 { return [("", .int8, [rows, columns]), ("_scale", .float32, [rows, groups])] }
         var tensors: [(suffix: String, dtype: SafeTensorsDType, shape: [Int])] = [
-            ("", .uint8, [rows, (columns + 31) / 32 * 16]), ("_scale", .float16, [rows, groups]),
+            ("", .uint8, [rows, (columns + 63) / 64 * 32]), ("_scale", .float16, [rows, groups]),
         ]
         if scheme == .asymmetric { tensors.append(("_min", .float16, [rows, groups])) }
         return tensors

@@ -38,7 +38,8 @@ final class QuantizedBaseTests: XCTestCase {
 
     func testFourBitBasesMatchTheDequantizedFloatModel() throws {
         for scheme in QuantizationFormat.Scheme.allCases {
-            try assertBaseMatchesTheDequantizedFloatModel(try QuantizationFormat(bits: 4, scheme: scheme), floatFraction: 0.2)
+            // 32-wide inputs fill half of a 64-column pair of codes: 0.25 rather than 0.16 of float.
+            try assertBaseMatchesTheDequantizedFloatModel(try QuantizationFormat(bits: 4, scheme: scheme), floatFraction: 0.27)
         }
     }
 

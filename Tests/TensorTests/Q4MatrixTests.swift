@@ -258,8 +258,8 @@ final class Q4MatrixTests: XCTestCase {
         let (scales, minimums) = halves(matrix)
         return (0..<matrix.rows).map { o in
             (0..<matrix.columns).map { i in
-                let byte = packed[o * matrix.packedBytesPerRow + (i / 32) * 16 + (i % 32) % 16]
-                let level = Double(i % 32 < 16 ? byte & 15 : byte >> 4)
+                let byte = packed[o * matrix.packedBytesPerRow + (i / 64) * 32 + i % 32]
+                let level = Double(i % 64 < 32 ? byte & 15 : byte >> 4)
                 let group = o * matrix.groupsPerRow + i / matrix.groupSize
                 let scale = Double(scales[group])
                 return scale * level + (minimums.map { Double($0[group]) } ?? -8 * scale)

@@ -42,12 +42,15 @@ void finch_q8_gemm(const int8_t *q, const float *scales, ptrdiff_t columns, ptrd
 
 // 4-bit weights for Finch's Q4Matrix (Sources/Tensor/Q4Matrix.swift).
 //
-// Codes q (0…15) are packed per output row in blocks of 32 columns, 16 bytes a block, ggml's
-// Q4_0 order: byte j of block b holds column 32b + j in its low nibble and 32b + 16 + j in its
-// high nibble. A row takes finch_q4_row_bytes(columns) bytes (a short last block is padded).
-// groupSize is a multiple of 32; scales and minimums are binary16 [rows, groups]:
+// Codes q (0…15) are packed per output row 64 columns to 32 bytes: byte j of pair p holds
+// column 64p + j in its low nibble and column 64p + 32 + j in its high nibble, so one 32-byte
+// load and a mask and a shift give two blocks of 32 codes in column order. A row takes
+// finch_q4_row_bytes(columns) bytes (a short last pair is padded). groupSize is a multiple of
+// 32; scales and minimums are binary16 [rows, groups]:
 // weight (r, i) = scale · q + minimum, or scale · (q − 8) when minimums is NULL (symmetric).
-static inline ptrdiff_t finch_q4_row_bytes(ptrdiff_t columns) { return (columns + 31) / 32 * 16; }
+static inline ptrdiff_t finch_q4_row_bytes(ptrdiff_t columns) { return (columns + 63) / 64 * 32; }
+/// Int8 activation codes per input row: whole pairs of 32-blocks, zero past the last column.
+static inline ptrdiff_t finch_q4_input_stride(ptrdiff_t columns) { return (columns + 63) / 64 * 64; }
 
 uint16_t finch_half_from_float(float value);
 float finch_float_from_half(uint16_t half);
@@ -68,8 +71,9 @@ void finch_q4_dequantize(const uint8_t *packed, const uint16_t *scales, const ui
                          float *out, ptrdiff_t outRowStride, ptrdiff_t outColumnStride);
 
 /// The activations the 4-bit products read, for n input rows of `columns` floats: int8 codes
-/// xq[n, blocks · 32] with one scale per block of 32 (max|x| / 127; zero past the last column),
-/// xScales[n, blocks], and each weight group's exact float sum of x, groupSums[n, groups].
+/// xq[n, finch_q4_input_stride(columns)] with one scale per block of 32 (max|x| / 127; zero past
+/// the last column), xScales[n, ⌈columns / 32⌉], and each weight group's exact float sum of x,
+/// groupSums[n, groups].
 void finch_q4_prepare_input(const float *x, ptrdiff_t n, ptrdiff_t columns, ptrdiff_t groupSize,
                             int8_t *xq, float *xScales, float *groupSums);
 

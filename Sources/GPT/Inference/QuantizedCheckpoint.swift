@@ -5,7 +5,7 @@ import Tensor
 /// and the token embedding stored by output channel (`[out, …]` whatever the original layout)
 /// as the tensors `QuantizationFormat.storedTensors` names:
 /// - int8: I8 `<name>` `[out, in]` and F32 `<name>_scale` `[out, ⌈in / group⌉]`;
-/// - 4-bit: U8 `<name>` `[out, ⌈in / 32⌉ · 16]` (two codes a byte, ggml's Q4_0 order), F16
+/// - 4-bit: U8 `<name>` `[out, ⌈in / 64⌉ · 32]` (two codes a byte, see `Q4Matrix`), F16
 ///   `<name>_scale` and, asymmetric, F16 `<name>_min`, both `[out, ⌈in / group⌉]`.
 /// The other tensors stay F32 under their usual names. config.json carries
 /// `"quantization": {"bits": 4, "group_size": 32, "scheme": "symmetric"}`, plus an
@@ -92,7 +92,7 @@ public enum QuantizedCheckpoint {
         var quantization = json(weights.format)
         if weights.embeddingFormat != weights.format { quantization["embedding"] = json(weights.embeddingFormat) }
         quantization["quantized"] = "transformer.wte.weight and every attn/mlp projection weight, by output channel: "
-            + "I8 [out, in] + F32 <name>_scale (8 bits); U8 [out, ceil(in / 32) * 16] + F16 <name>_scale (+ F16 <name>_min, asymmetric) (4 bits); "
+            + "I8 [out, in] + F32 <name>_scale (8 bits); U8 [out, ceil(in / 64) * 32] + F16 <name>_scale (+ F16 <name>_min, asymmetric) (4 bits); "
             + "scales [out, ceil(in / group_size)]"
         try AtomicFile.write(try Checkpoint.configJSON(model.config, extra: ["quantization": quantization]),
                              to: (directory as NSString).appendingPathComponent(Checkpoint.configFile))
