@@ -3,24 +3,28 @@
 # its examples/gpt-2 at 2 threads) and in Finch, fp32 / f16 / Q8_0 / Q5_0 / Q4_1 / Q4_0 against
 # Finch's fp32 / int8 / 4-bit symmetric / 4-bit asymmetric, in one run, with file sizes.
 #
-#   bench/ggml.sh [--ggml-git DIR] [--work DIR]
+#   bench/ggml.sh [--ggml-git DIR] [--work DIR] [--tokens N] [--runs N]
 #
 # ggml's source comes from a bare git directory (--ggml-git, e.g. a fetched mirror) or, without
 # one, from `git clone https://github.com/ggerganov/ggml`; it is unpacked and built with cmake
 # under --work (default /tmp/finch-ggml, reused by later runs), never inside this repository.
 # The checkpoint is converted here (not with ggml's convert-h5-to-ggml.py, which transposes only
 # mlp.c_proj): ggml's gpt-2 wants every projection as [out, in], Hugging Face's Conv1D stores
-# [in, out], so all four are transposed. Decode-only: a one-token prompt and 128 new tokens,
-# ggml's "ms per token" of its predict time, Finch's decode p50; best of 3 runs each.
+# [in, out], so all four are transposed. Decode-only: a one-token prompt and --tokens new tokens
+# (128), ggml's "ms per token" of its predict time (best of --runs, 3), Finch's decode p50 over
+# --runs runs. ggml's worker threads spin while they wait: on a machine shared with other work its
+# times collapse (seconds per token at a load average of 18 on 2 cores), so measure it idle.
 # Needs cmake, a C++ compiler, python3 with numpy and safetensors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ggml_git="" work=/tmp/finch-ggml
+ggml_git="" work=/tmp/finch-ggml tokens=128 runs=3
 while [ $# -gt 0 ]; do
   case "$1" in
     --ggml-git) ggml_git="$2"; shift 2 ;;
     --work) work="$2"; shift 2 ;;
-    *) echo "usage: bench/ggml.sh [--ggml-git DIR] [--work DIR]" >&2; exit 2 ;;
+    --tokens) tokens="$2"; shift 2 ;;
+    --runs) runs="$2"; shift 2 ;;
+    *) echo "usage: bench/ggml.sh [--ggml-git DIR] [--work DIR] [--tokens N] [--runs N]" >&2; exit 2 ;;
   esac
 done
 command -v cmake >/dev/null || { echo "error: cmake not found (apt-get install -y cmake)" >&2; exit 1; }
@@ -108,8 +112,8 @@ results="$work/results.tsv"
 for type in f32 f16 q8_0 q5_0 q4_1 q4_0; do
   echo "running ggml $type…" >&2
   best=""
-  for _ in 1 2 3; do
-    ms=$("$ggml_bin/gpt-2-backend" -m "$models/ggml-$type.bin" -t 2 -n 128 -p "The" -s 1 2>/dev/null \
+  for _ in $(seq "$runs"); do
+    ms=$("$ggml_bin/gpt-2-backend" -m "$models/ggml-$type.bin" -t 2 -n "$tokens" -p "The" -s 1 2>/dev/null \
          | sed -n 's/.*predict time = .* ms \/ \([0-9.]*\) ms per token.*/\1/p')
     best=$(python3 -c "print(min(x for x in [float('$ms')] + ([float('$best')] if '$best' else [])))")
   done
@@ -117,7 +121,7 @@ for type in f32 f16 q8_0 q5_0 q4_1 q4_0; do
 done
 for name in slm60m finch-int8 finch-q4-symmetric finch-q4-asymmetric; do
   echo "running Finch $name…" >&2
-  ms=$("$bin/generate" benchmark --checkpoint "$models/$name" --prompt-tokens 1 --new-tokens 128 --repeats 3 --json \
+  ms=$("$bin/generate" benchmark --checkpoint "$models/$name" --prompt-tokens 1 --new-tokens "$tokens" --repeats "$runs" --json \
        | python3 -c "import json, sys; print(json.loads(sys.stdin.read())['decode_ms_p50'])")
   printf 'Finch %s\t%s\t%s\n' "$name" "$(stat -c %s "$models/$name/model.safetensors")" "$ms" >> "$results"
 done
