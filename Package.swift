@@ -9,10 +9,10 @@ let releaseFlags = ["-Ounchecked", "-wmo", "-target-cpu", "haswell"]
 let releaseFlags = ["-Ounchecked", "-wmo"]
 #endif
 let fastMath: [SwiftSetting] = [.unsafeFlags(releaseFlags, .when(configuration: .release))]
-// The int8 kernels (Sources/CKernels) are C with AVX2 intrinsics behind #ifdef __AVX2__ and a scalar
+// The int8 and 4-bit kernels (Sources/CKernels) are C with AVX2 (+F16C for the 4-bit scales) intrinsics behind #ifdef and a scalar
 // fallback, optimised in every configuration because the tests multiply large matrices with them.
 #if arch(x86_64)
-let kernelCFlags = ["-O3", "-mavx2", "-mfma"]
+let kernelCFlags = ["-O3", "-mavx2", "-mfma", "-mf16c"]
 #else
 let kernelCFlags = ["-O3"]
 #endif

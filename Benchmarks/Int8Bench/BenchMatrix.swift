@@ -9,6 +9,8 @@ struct BenchMatrix {
     let layout: QuantizedMatrix.Layout
     let weight: FloatBuffer
     let quantized: QuantizedMatrix
+    /// The same weight in 4 bits (groups of 32, range scales: the speed does not depend on them).
+    let fourBit: [QuantizationFormat.Scheme: Q4Matrix]
 
     var shape: String { "\(inFeatures)→\(outFeatures)" }
     var floatBytes: Int { inFeatures * outFeatures * MemoryLayout<Float>.size }
@@ -26,6 +28,12 @@ struct BenchMatrix {
         for i in 0..<weight.count { weight.pointer[i] = halfWidth * (2 * generator.nextUniform() - 1) }
         quantized = try QuantizedMatrix(quantizing: weight.pointer, inFeatures: inFeatures, outFeatures: outFeatures,
                                         layout: layout, groupSize: groupSize)
+        var fourBit: [QuantizationFormat.Scheme: Q4Matrix] = [:]
+        for scheme in QuantizationFormat.Scheme.allCases {
+            fourBit[scheme] = try Q4Matrix(quantizing: weight.pointer, inFeatures: inFeatures, outFeatures: outFeatures,
+                                           layout: layout, scheme: scheme, searchScale: false)
+        }
+        self.fourBit = fourBit
     }
 
     /// y[out] = x · W with cblas_sgemv on the float weight, as the float decoding path does.

@@ -31,21 +31,22 @@ struct DecodeBenchmark {
         }
     }
 
-    /// Every matrix of a decode step once, in order: 64 MB of int8 or 229 MB of float weights,
-    /// more than the last-level cache, so they stream from memory as in real decoding.
-    func perToken() -> (float: Timing, int8: Timing) {
+    /// Every matrix of a decode step once, in order: 229 MB of float weights, 64 MB of int8,
+    /// 33–37 MB of 4-bit, more than the last-level cache, so they stream from memory as in real
+    /// decoding. Timings of fp32, int8, 4-bit symmetric, 4-bit asymmetric.
+    func perToken() -> [Timing] {
         let x = randomBuffer(4 * 512, seed: 2)
         let y = FloatBuffer(count: matrices.map(\.outFeatures).max() ?? 0)
-        let times = stopwatch.timeInterleaved(2) { variant in
+        return stopwatch.timeInterleaved(4) { variant in
             for matrix in matrices {
-                if variant == 0 {
-                    matrix.floatVector(x.pointer, y.pointer)
-                } else {
-                    matrix.quantized.multiply(vector: x.pointer, into: y.pointer)
+                switch variant {
+                case 0: matrix.floatVector(x.pointer, y.pointer)
+                case 1: matrix.quantized.multiply(vector: x.pointer, into: y.pointer)
+                case 2: matrix.fourBit[.symmetric]?.multiply(vector: x.pointer, into: y.pointer)
+                default: matrix.fourBit[.asymmetric]?.multiply(vector: x.pointer, into: y.pointer)
                 }
             }
         }
-        return (times[0], times[1])
     }
 }
 

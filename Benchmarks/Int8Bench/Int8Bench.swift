@@ -55,7 +55,10 @@ struct Int8Bench: ParsableCommand {
         if section == .all || section == .decode {
             let decode = DecodeBenchmark(matrices: matrices, stopwatch: stopwatch)
             printShapes(decode.perShape())
-            printToken(decode.perToken(), floatMB: floatMB, int8MB: int8MB, count: matrices.count)
+            let fourBitMB = [QuantizationFormat.Scheme.symmetric, .asymmetric].map { scheme in
+                Double(matrices.compactMap { $0.fourBit[scheme]?.byteCount }.reduce(0, +)) / 1e6
+            }
+            printToken(decode.perToken(), floatMB: floatMB, int8MB: int8MB, fourBitMB: fourBitMB, count: matrices.count)
         }
         if section == .all || section == .prefill {
             printPrefill(PrefillBenchmark(matrices: matrices, rows: prefillRows, stopwatch: stopwatch).run())
@@ -99,7 +102,8 @@ struct Int8Bench: ParsableCommand {
         }
     }
 
-    func printToken(_ times: (float: Timing, int8: Timing), floatMB: Double, int8MB: Double, count: Int) {
+    func printToken(_ all: [Timing], floatMB: Double, int8MB: Double, fourBitMB: [Double], count: Int) {
+        let times = (float: all[0], int8: all[1])
         print("")
         print("Decode step: the \(count) matrices once each, in order (fp32 \(fixed(floatMB, 0)) MB, int8 \(fixed(int8MB, 1)) MB:",
               "more than the last-level cache, so from memory)")
@@ -109,6 +113,12 @@ struct Int8Bench: ParsableCommand {
               "CPU \(fixed(times.int8.cpu * 1e3, 3)) ms; the whole step's goal is ≤ \(fixed(Self.int8TokenGoal * 1e3, 1)) ms",
               times.int8.wall > Self.int8TokenGoal ? " (above)" : "")
         print("  int8 speedup \(fixed(times.float.wall / times.int8.wall, 2))× wall, \(fixed(times.float.cpu / times.int8.cpu, 2))× CPU")
+        for (index, name) in ["4-bit sym ", "4-bit asym"].enumerated() {
+            let timing = all[2 + index], megabytes = fourBitMB[index]
+            print("  \(name) \(fixed(timing.wall * 1e3, 3)) ms/token (\(fixed(megabytes / 1e3 / timing.wall, 1)) GB/s),",
+                  "CPU \(fixed(timing.cpu * 1e3, 3)) ms; \(fixed(times.int8.wall / timing.wall, 2))× int8 wall,",
+                  "\(fixed(times.int8.cpu / timing.cpu, 2))× CPU")
+        }
     }
 
     func printPrefill(_ results: [PrefillBenchmark.Result]) {

@@ -2,6 +2,7 @@ import ArgumentParser
 import CommandLineSupport
 import Foundation
 import GPT
+import LoRA
 import Tokenizer
 
 /// `generate benchmark`: perplexity on a token file and batch-1 latency, as a table or as one
@@ -34,12 +35,22 @@ struct BenchmarkCommand: ParsableCommand {
     @Flag(help: "Print one JSON object on one line instead of a table.")
     var json = false
 
+    @Flag(help: "With --data and a float checkpoint quantized at load (--bits, --int8): also score the float model and print the perplexity change.")
+    var compareFloat = false
+
     mutating func run() throws {
         try runReportingErrors {
             if let maxEvalTokens, maxEvalTokens < 2 {
                 throw ValidationError("--max-eval-tokens must be at least 2 (got \(maxEvalTokens))")
             }
             let stream = try data.map { try TokenStream(path: $0) }
+            if compareFloat {
+                guard data != nil else { throw ValidationError("--compare-float needs --data to score perplexity on") }
+                guard try model.quantization.quantization() != nil,
+                      try QuantizedCheckpoint.formats(directory: model.checkpoint) == nil else {
+                    throw ValidationError("--compare-float needs a float --checkpoint quantized at load (--bits 8|4): \(model.checkpoint) alone has no float and quantized pair to compare")
+                }
+            }
             let loaded = try model.load()
             let config = loaded.weights.model.config
             // The defaults shrink to fit a short context; explicit values are checked as given.
@@ -56,6 +67,16 @@ struct BenchmarkCommand: ParsableCommand {
                 perplexity = try Perplexity.evaluate(session: session, source: stream, name: data,
                                                      block: block ?? config.contextLength, maxTokens: maxEvalTokens)
             }
+            var floatPerplexity: PerplexityResult?
+            if compareFloat, let stream, let data {
+                let float = try InferenceCheckpoint.load(directory: model.checkpoint)
+                var weights = float.weights
+                if let lora = model.lora { weights = try LoRAAdapter.load(directory: lora, model: weights.model).wrap(weights) }
+                floatPerplexity = try Perplexity.evaluate(session: InferenceSession(weights: weights), source: stream, name: data,
+                                                          block: block ?? config.contextLength, maxTokens: maxEvalTokens)
+            }
+            var change: Double?
+            if let perplexity, let floatPerplexity { change = 100 * (perplexity.perplexity / floatPerplexity.perplexity - 1) }
             let latency = try LatencyBenchmark.run(weights: loaded.weights, promptTokens: promptTokens,
                                                    newTokens: newTokens, repeats: repeats)
             let peakRSS = ProcessStatistics.peakResidentMegabytes()
@@ -74,6 +95,8 @@ struct BenchmarkCommand: ParsableCommand {
                     "decode_tokens_per_s": latency.decodeTokensPerSecond,
                     "peak_rss_mb": peakRSS,
                     "model_bytes": loaded.modelBytes,
+                    "float_perplexity": floatPerplexity.map { $0.perplexity as Any } ?? NSNull(),
+                    "perplexity_change_percent": change.map { $0 as Any } ?? NSNull(),
                 ]
                 let line = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
                 print(String(decoding: line, as: UTF8.self))
@@ -83,6 +106,9 @@ struct BenchmarkCommand: ParsableCommand {
             if let perplexity {
                 rows.append(("perplexity", String(format: "%.4f", perplexity.perplexity)))
                 rows.append(("tokens scored", "\(perplexity.tokensScored) (block \(block ?? config.contextLength))"))
+            }
+            if let floatPerplexity, let change {
+                rows.append(("float perplexity", String(format: "%.4f (quantized %+.2f%%)", floatPerplexity.perplexity, change)))
             }
             rows += [
                 ("load", String(format: "%.1f ms", loaded.loadMilliseconds)),
@@ -97,7 +123,8 @@ struct BenchmarkCommand: ParsableCommand {
                 ("model file", String(format: "%.1f MB (%d bytes)", Double(loaded.modelBytes) / 1e6, loaded.modelBytes)),
             ]
             let width = rows.map(\.0.count).max() ?? 0
-            print("checkpoint \(model.checkpoint)\(model.int8 ? " (int8 at load)" : "")\(model.lora.map { " + LoRA \($0)" } ?? "")")
+            let atLoad = try model.quantization.quantization().map { " (\($0.format) at load)" } ?? ""
+            print("checkpoint \(model.checkpoint)\(atLoad)\(model.lora.map { " + LoRA \($0)" } ?? "")")
             for (name, value) in rows {
                 print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value)
             }

@@ -5,11 +5,11 @@ import LoRA
 
 /// The flags every `generate` subcommand uses to pick the weights it runs.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "Checkpoint directory in Hugging Face GPT-2 layout (config.json + model.safetensors), float or int8.")
+    @Option(help: "Checkpoint directory in Hugging Face GPT-2 layout (config.json + model.safetensors), float or quantized.")
     var checkpoint: String
 
-    @Flag(help: "Quantize a float checkpoint to int8 weights as it loads.")
-    var int8 = false
+    @OptionGroup(title: "Quantizing a float checkpoint as it loads")
+    var quantization: QuantizationFlags
 
     @Option(help: "PEFT LoRA adapter directory applied on top of the weights, unmerged.")
     var lora: String?
@@ -17,7 +17,7 @@ struct ModelOptions: ParsableArguments {
     /// Loads the checkpoint (quantizing and adding the adapter as asked) and times it.
     func load() throws -> (weights: InferenceWeights, modelBytes: Int, loadMilliseconds: Double) {
         let start = DispatchTime.now()
-        var loaded = try InferenceCheckpoint.load(directory: checkpoint, quantize: int8)
+        var loaded = try InferenceCheckpoint.load(directory: checkpoint, quantize: try quantization.quantization())
         if let lora {
             let adapter = try LoRAAdapter.load(directory: lora, model: loaded.weights.model)
             loaded.weights = try adapter.wrap(loaded.weights)

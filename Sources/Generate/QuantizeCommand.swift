@@ -4,45 +4,46 @@ import Foundation
 import GPT
 import Tensor
 
-/// `generate quantize`: writes an int8 copy of a float checkpoint.
+/// `generate quantize`: writes an int8 or 4-bit copy of a float checkpoint.
 struct QuantizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "quantize",
-        abstract: "Write an int8 checkpoint (I8 weights + F32 scales, loaded by memory map) from a float one.")
+        abstract: "Write an int8 or 4-bit checkpoint (codes + scales in safetensors, loaded by memory map) from a float one.")
 
     @Option(help: "Float checkpoint directory (Hugging Face GPT-2 layout).")
     var checkpoint: String
 
-    @Option(help: "Output directory for the int8 checkpoint.")
+    @Option(help: "Output directory for the quantized checkpoint.")
     var out: String
 
-    @Option(parsing: .unconditional, help: "Input features sharing one scale (64 measured best; ≥ n_embd means one scale per output channel).")
-    var groupSize = QuantizedMatrix.defaultGroupSize
+    @OptionGroup(title: "Quantization (default --bits 8)")
+    var quantization: QuantizationFlags
 
     @Flag(help: "Replace a checkpoint already in --out.")
     var overwrite = false
 
     mutating func run() throws {
         try runReportingErrors {
-            guard groupSize >= 1 else { throw ValidationError("--group-size must be at least 1 (got \(groupSize))") }
+            guard let quantization = try quantization.quantization(defaultBits: 8) else { return }
             let source = URL(fileURLWithPath: checkpoint).standardizedFileURL.path
             let destination = URL(fileURLWithPath: out).standardizedFileURL.path
             guard source != destination else { throw ValidationError("--out must differ from --checkpoint") }
-            if try Int8Checkpoint.groupSize(directory: checkpoint) != nil {
-                throw ValidationError("--checkpoint \(checkpoint) is already an int8 checkpoint")
+            if try QuantizedCheckpoint.formats(directory: checkpoint) != nil {
+                throw ValidationError("--checkpoint \(checkpoint) is already a quantized checkpoint")
             }
             if !overwrite, FileManager.default.fileExists(atPath: (out as NSString).appendingPathComponent(Checkpoint.weightsFile)) {
                 throw ValidationError("\(out) already holds a checkpoint: pass --overwrite to replace it")
             }
             let model = try Checkpoint.load(directory: checkpoint)
-            let weights = try InferenceCheckpoint.quantizeChecked(model, groupSize: groupSize, directory: checkpoint)
-            try Int8Checkpoint.save(model: model, weights: weights, directory: out)
+            let weights = try InferenceCheckpoint.quantizeChecked(model, quantization, directory: checkpoint)
+            try QuantizedCheckpoint.save(model: model, weights: weights, directory: out)
 
             let inputBytes = try InferenceCheckpoint.weightsFileBytes(directory: checkpoint)
             let outputBytes = try InferenceCheckpoint.weightsFileBytes(directory: out)
-            print(String(format: "wrote %@: %.1f MB, %.1f%% of the float checkpoint's %.1f MB (int8, group size %d)",
+            let embedding = weights.embeddingFormat == weights.format ? "" : "; embedding \(weights.embeddingFormat)"
+            print(String(format: "wrote %@: %.1f MB, %.1f%% of the float checkpoint's %.1f MB (%@%@)",
                          out, Double(outputBytes) / 1e6, 100 * Double(outputBytes) / Double(max(1, inputBytes)),
-                         Double(inputBytes) / 1e6, groupSize))
+                         Double(inputBytes) / 1e6, "\(weights.format)", embedding))
         }
     }
 }

@@ -21,7 +21,7 @@ public enum LoRABenchmark {
         }
         let base = GPTModel(config: config, seed: seed)
         // The model keeps the int8 weights it is given (`frozenProjectionWeights`).
-        if int8Base { _ = try Int8FrozenBase(quantizing: base) }
+        if int8Base { _ = try QuantizedFrozenBase(quantizing: base) }
         let model = try LoRAModel(base: base, adapter: LoRAAdapter(modelConfig: config, configuration: lora, seed: seed))
         let trainable = model.trainableParameters
         let moments = (FloatBuffer(count: trainable.count), FloatBuffer(count: trainable.count))

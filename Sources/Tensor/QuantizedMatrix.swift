@@ -49,16 +49,18 @@ public struct QuantizedMatrix: Sendable {
     public let groupSize: Int
     /// The layout of the float weight this came from; `dequantized()` returns that layout.
     public let layout: Layout
-    private let storage: Storage
+    private let storage: QuantizedBytes
+    private var values: UnsafePointer<Int8> { storage.parts[0].assumingMemoryBound(to: Int8.self) }
+    private var scalePointer: UnsafePointer<Float> { storage.parts[1].assumingMemoryBound(to: Float.self) }
 
     public var inFeatures: Int { columns }
     public var outFeatures: Int { rows }
     public var groupsPerRow: Int { (columns + groupSize - 1) / groupSize }
 
     /// q[out, in], row-major: what a checkpoint stores as an I8 tensor of shape `quantizedShape`.
-    public var quantizedValues: UnsafeBufferPointer<Int8> { .init(start: storage.values, count: rows * columns) }
+    public var quantizedValues: UnsafeBufferPointer<Int8> { .init(start: values, count: rows * columns) }
     /// scales[out, groups], row-major: an F32 tensor of shape `scalesShape`.
-    public var scales: UnsafeBufferPointer<Float> { .init(start: storage.scales, count: rows * groupsPerRow) }
+    public var scales: UnsafeBufferPointer<Float> { .init(start: scalePointer, count: rows * groupsPerRow) }
     public var quantizedShape: [Int] { [rows, columns] }
     public var scalesShape: [Int] { [rows, groupsPerRow] }
     /// Bytes a decode step reads: the int8 values and the scales.
@@ -72,14 +74,14 @@ public struct QuantizedMatrix: Sendable {
     ) throws {
         try Self.validate(rows: outFeatures, columns: inFeatures, groupSize: groupSize)
         let groups = (inFeatures + groupSize - 1) / groupSize
-        let storage = Storage(owning: outFeatures * inFeatures, scaleCount: outFeatures * groups)
+        let storage = QuantizedBytes(owning: [outFeatures * inFeatures, outFeatures * groups * MemoryLayout<Float>.size])
         // Element (r, i) — output r, input i — sits at r * rowStride + i * columnStride.
         let (rowStride, columnStride) = layout == .conv1D ? (1, outFeatures) : (inFeatures, 1)
         let nonFiniteCounts = UnsafeMutablePointer<Int>.allocate(capacity: Parallel.coreCount)
         defer { nonFiniteCounts.deallocate() }
         nonFiniteCounts.initialize(repeating: 0, count: Parallel.coreCount)
-        let values = UnsafeMutablePointer(mutating: storage.values)
-        let scales = UnsafeMutablePointer(mutating: storage.scales)
+        let values = UnsafeMutableRawPointer(mutating: storage.parts[0]).assumingMemoryBound(to: Int8.self)
+        let scales = UnsafeMutableRawPointer(mutating: storage.parts[1]).assumingMemoryBound(to: Float.self)
         Parallel.forEachChunkIndexed(outFeatures, costPerItem: inFeatures) { chunk, range in
             nonFiniteCounts[chunk] = finch_q8_quantize(
                 weight + range.lowerBound * rowStride, rowStride, columnStride, range.count, inFeatures, groupSize,
@@ -115,8 +117,8 @@ public struct QuantizedMatrix: Sendable {
         guard scales.count == scaleBytes else {
             throw QuantizationError("scales of \(rows)×\(groups) (group size \(groupSize)) need \(scaleBytes) bytes, got \(scales.count)")
         }
-        let storage = Storage(values: quantizedValues, scales: scales, owner: owner)
-        let scalePointer = storage.scales
+        let storage = QuantizedBytes(borrowing: [(quantizedValues, 1), (scales, MemoryLayout<Float>.alignment)], owner: owner)
+        let scalePointer = storage.parts[1].assumingMemoryBound(to: Float.self)
         for index in 0..<(rows * groups) where !(scalePointer[index].isFinite && scalePointer[index] >= 0) {
             throw QuantizationError("scale \(index) of a \(rows)×\(columns) int8 weight is \(scalePointer[index]); scales must be finite and ≥ 0")
         }
@@ -151,9 +153,9 @@ extension QuantizedMatrix {
         vector x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
         bias: UnsafePointer<Float>? = nil, threads: Int? = nil
     ) {
-        let values = storage.values, scales = storage.scales
+        let (values, scales) = (self.values, scalePointer)
         let (columns, groupSize) = (self.columns, self.groupSize)
-        forEachRowRange(inputRows: 1, threads: threads) { range in
+        forEachQuantizedRowRange(rows: rows, byteCount: byteCount, inputRows: 1, threads: threads) { range in
             finch_q8_gemv(values, scales, columns, groupSize, x, bias, y, range.lowerBound, range.upperBound)
         }
     }
@@ -174,29 +176,10 @@ extension QuantizedMatrix {
             if n == 1 { multiply(vector: x, into: y, bias: bias, threads: threads) }
             return
         }
-        let values = storage.values, scales = storage.scales
+        let (values, scales) = (self.values, scalePointer)
         let (columns, groupSize, outputs) = (self.columns, self.groupSize, rows)
-        forEachRowRange(inputRows: n, threads: threads) { range in
+        forEachQuantizedRowRange(rows: rows, byteCount: byteCount, inputRows: n, threads: threads) { range in
             finch_q8_gemm(values, scales, columns, groupSize, x, n, bias, y, outputs, range.lowerBound, range.upperBound)
-        }
-    }
-
-    /// Calls `body` on output-row ranges covering 0..<rows, one per thread. Ranges are whole
-    /// blocks of four rows, the vector kernel's unit, so every thread runs the fast path.
-    private func forEachRowRange(inputRows: Int, threads: Int?, _ body: (Range<Int>) -> Void) {
-        let blocks = (rows + 3) / 4
-        let automatic = byteCount * inputRows >= Self.parallelMinimumBytes ? Parallel.coreCount : 1
-        let threadCount = max(1, min(threads ?? automatic, blocks))
-        guard threadCount > 1 else {
-            body(0..<rows)
-            return
-        }
-        let rowsPerThread = (blocks + threadCount - 1) / threadCount * 4
-        let rows = self.rows
-        Parallel.run(threadCount) { thread in
-            let begin = min(rows, thread * rowsPerThread)
-            let end = min(rows, begin + rowsPerThread)
-            if begin < end { body(begin..<end) }
         }
     }
 
@@ -204,7 +187,7 @@ extension QuantizedMatrix {
     /// embedding of token r. `r` must be in 0..<outFeatures (token ids are checked where they enter).
     public func dequantizeRow(_ r: Int, into out: UnsafeMutablePointer<Float>) {
         precondition(r >= 0 && r < rows, "row \(r) out of 0..<\(rows)")
-        finch_q8_dequantize(storage.values, storage.scales, columns, groupSize, r, r + 1, out, columns, 1)
+        finch_q8_dequantize(values, scalePointer, columns, groupSize, r, r + 1, out, columns, 1)
     }
 
     /// The whole weight as floats in its original layout: [in, out] for `.conv1D`, [out, in]
@@ -213,7 +196,7 @@ extension QuantizedMatrix {
         [Float](unsafeUninitializedCapacity: rows * columns) { buffer, initialized in
             if let out = buffer.baseAddress {
                 let (rowStride, columnStride) = layout == .conv1D ? (1, rows) : (columns, 1)
-                finch_q8_dequantize(storage.values, storage.scales, columns, groupSize, 0, rows,
+                finch_q8_dequantize(values, scalePointer, columns, groupSize, 0, rows,
                                     out, rowStride, columnStride)
             }
             initialized = rows * columns
@@ -227,45 +210,4 @@ public struct QuantizationError: Error, LocalizedError, CustomStringConvertible,
     public init(_ message: String) { self.message = message }
     public var description: String { message }
     public var errorDescription: String? { message }
-}
-
-/// The int8 values and scales, in memory this object allocated or in memory `owner` keeps valid.
-private final class Storage: @unchecked Sendable {
-    let values: UnsafePointer<Int8>
-    let scales: UnsafePointer<Float>
-    private let allocations: [UnsafeMutableRawPointer]
-    private let owner: AnyObject?
-
-    /// Uninitialized room for `valueCount` values and `scaleCount` scales, 64-byte aligned.
-    init(owning valueCount: Int, scaleCount: Int) {
-        let values = Self.allocate(valueCount)
-        let scales = Self.allocate(scaleCount * MemoryLayout<Float>.size)
-        self.values = UnsafePointer(values.bindMemory(to: Int8.self, capacity: valueCount))
-        self.scales = UnsafePointer(scales.bindMemory(to: Float.self, capacity: scaleCount))
-        allocations = [values, scales]
-        owner = nil
-    }
-
-    /// Borrows the bytes when there is an owner (scales only if they are aligned for Float,
-    /// which safetensors does not promise after an odd-sized int8 tensor); copies the rest.
-    init(values: UnsafeRawBufferPointer, scales: UnsafeRawBufferPointer, owner: AnyObject?) {
-        var allocations = [UnsafeMutableRawPointer]()
-        func place(_ bytes: UnsafeRawBufferPointer, alignment: Int) -> UnsafeRawPointer {
-            if owner != nil, let base = bytes.baseAddress, Int(bitPattern: base) % alignment == 0 { return base }
-            let copy = Self.allocate(bytes.count)
-            if let base = bytes.baseAddress { copy.copyMemory(from: base, byteCount: bytes.count) }
-            allocations.append(copy)
-            return UnsafeRawPointer(copy)
-        }
-        self.values = place(values, alignment: 1).assumingMemoryBound(to: Int8.self)
-        self.scales = place(scales, alignment: MemoryLayout<Float>.alignment).assumingMemoryBound(to: Float.self)
-        self.allocations = allocations
-        self.owner = owner
-    }
-
-    private static func allocate(_ byteCount: Int) -> UnsafeMutableRawPointer {
-        UnsafeMutableRawPointer.allocate(byteCount: max(1, byteCount), alignment: 64)
-    }
-
-    deinit { for allocation in allocations { allocation.deallocate() } }
 }

@@ -28,8 +28,14 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Comma-separated projections to adapt: c_attn, attn.c_proj, c_fc, mlp.c_proj (c_proj = both).")
     var loraTargets = "c_attn,attn.c_proj,c_fc,mlp.c_proj"
 
-    @Flag(help: "Keep the frozen base's projections in int8 (QLoRA-style): about a quarter of their float memory.")
+    @Flag(help: "Same as --bits 8.")
     var int8 = false
+
+    @Option(parsing: .unconditional, help: "Keep the frozen base's projections in 8 or 4 bits (QLoRA's setting): about a quarter or a sixth of their float memory.")
+    var bits: Int?
+
+    @Option(help: "With --bits 4: symmetric or asymmetric (a minimum per group).")
+    var scheme = QuantizationFormat.Scheme.asymmetric.rawValue
 
     @Option(help: "Training sequence length (default: the base's context).") var blockSize: Int?
     @Option(help: "For JSONL data: share of the examples held out for validation.") var valFraction = 0.1
@@ -44,10 +50,22 @@ struct FinetuneCommand: ParsableCommand {
     @Flag(help: "Replace an existing adapter in --out instead of refusing.")
     var overwrite = false
 
+    /// The frozen base's format from --bits / --int8 / --scheme, or nil for a float base.
+    private func baseFormat() throws -> QuantizationFormat? {
+        if int8, let bits, bits != 8 { throw ValidationError("--int8 and --bits \(bits) disagree: --int8 is --bits 8") }
+        guard let bits = bits ?? (int8 ? 8 : nil) else { return nil }
+        guard bits == 8 || bits == 4 else { throw ValidationError("--bits must be 4 or 8 (got \(bits))") }
+        guard let scheme = QuantizationFormat.Scheme(rawValue: bits == 8 ? "symmetric" : scheme) else {
+            throw ValidationError("--scheme must be symmetric or asymmetric (got \(scheme))")
+        }
+        return try QuantizationFormat(bits: bits, scheme: scheme)
+    }
+
     mutating func run() throws {
         try runReportingErrors {
+            let format = try baseFormat()
             let gpt = try Checkpoint.load(directory: base)
-            let quantized = int8 ? try Int8FrozenBase(quantizing: gpt) : nil
+            let quantized = try format.map { try QuantizedFrozenBase(quantizing: gpt, format: $0) }
             let (trainData, validationData) = try loadData(vocabSize: gpt.config.vocabSize)
 
             let adapter: LoRAAdapter
@@ -71,7 +89,7 @@ struct FinetuneCommand: ParsableCommand {
             let trainer = try Trainer(target: model, config: gpt.config, options: options, train: trainData,
                                       validation: validationData, outputDirectory: out, resumeFrom: resumedState)
             let lora = adapter.configuration
-            printError("base: \(base) (\(describe(gpt.config)), \(formatCount(gpt.parameterCount)) parameters\(quantized.map { ", projections int8 in \(formatCount($0.byteCount)) bytes" } ?? ""))")
+            printError("base: \(base) (\(describe(gpt.config)), \(formatCount(gpt.parameterCount)) parameters\(quantized.map { ", projections \(format.map(\.description) ?? "") in \(formatCount($0.byteCount)) bytes" } ?? ""))")
             printError(String(format: "LoRA: r %d, alpha %g, dropout %g on %@: %@ trainable parameters (%.2f%% of %@)",
                               lora.rank, lora.alpha, lora.dropout, lora.targetModules.joined(separator: ", "),
                               formatCount(adapter.parameterCount), 100 * model.trainableFraction,

@@ -40,6 +40,56 @@ void finch_q8_gemm(const int8_t *q, const float *scales, ptrdiff_t columns, ptrd
                    const float *x, ptrdiff_t n, const float *bias, float *y, ptrdiff_t ldy,
                    ptrdiff_t rowBegin, ptrdiff_t rowEnd);
 
+// 4-bit weights for Finch's Q4Matrix (Sources/Tensor/Q4Matrix.swift).
+//
+// Codes q (0…15) are packed per output row 64 columns to 32 bytes: byte j of pair p holds
+// column 64p + j in its low nibble and column 64p + 32 + j in its high nibble, so one 32-byte
+// load and a mask and a shift give two blocks of 32 codes in column order. A row takes
+// finch_q4_row_bytes(columns) bytes (a short last pair is padded). groupSize is a multiple of
+// 32; scales and minimums are binary16 [rows, groups]:
+// weight (r, i) = scale · q + minimum, or scale · (q − 8) when minimums is NULL (symmetric).
+static inline ptrdiff_t finch_q4_row_bytes(ptrdiff_t columns) { return (columns + 63) / 64 * 32; }
+/// Int8 activation codes per input row: whole pairs of 32-blocks, zero past the last column.
+static inline ptrdiff_t finch_q4_input_stride(ptrdiff_t columns) { return (columns + 63) / 64 * 64; }
+
+uint16_t finch_half_from_float(float value);
+float finch_float_from_half(uint16_t half);
+
+/// Quantizes `rows` rows of `columns` floats (element (r, i) at w[r * rowStride + i * columnStride])
+/// group by group, symmetric or with a minimum; `searchScale` picks each group's scale (and
+/// minimum) by least squared error instead of from its range. Returns the number of non-finite
+/// weights met (their groups are left unspecified), or −1 when memory runs out.
+ptrdiff_t finch_q4_quantize(const float *w, ptrdiff_t rowStride, ptrdiff_t columnStride,
+                            ptrdiff_t rows, ptrdiff_t columns, ptrdiff_t groupSize,
+                            int withMinimum, int searchScale,
+                            uint8_t *packed, uint16_t *scales, uint16_t *minimums);
+
+/// Rows rowBegin..<rowEnd dequantized: element (r, i) is written at
+/// out[(r - rowBegin) * outRowStride + i * outColumnStride].
+void finch_q4_dequantize(const uint8_t *packed, const uint16_t *scales, const uint16_t *minimums,
+                         ptrdiff_t columns, ptrdiff_t groupSize, ptrdiff_t rowBegin, ptrdiff_t rowEnd,
+                         float *out, ptrdiff_t outRowStride, ptrdiff_t outColumnStride);
+
+/// The activations the 4-bit products read, for n input rows of `columns` floats: int8 codes
+/// xq[n, finch_q4_input_stride(columns)] with one scale per block of 32 (max|x| / 127; zero past
+/// the last column), xScales[n, ⌈columns / 32⌉], and each weight group's exact float sum of x,
+/// groupSums[n, groups].
+void finch_q4_prepare_input(const float *x, ptrdiff_t n, ptrdiff_t columns, ptrdiff_t groupSize,
+                            int8_t *xq, float *xScales, float *groupSums);
+
+/// y[r] = Σ_i W(r, i) · x[i] (+ bias[r]) for r in rowBegin..<rowEnd, x as prepared above.
+/// Each row's result depends only on the row, so any split over threads is bit-identical.
+void finch_q4_gemv(const uint8_t *packed, const uint16_t *scales, const uint16_t *minimums,
+                   ptrdiff_t columns, ptrdiff_t groupSize,
+                   const int8_t *xq, const float *xScales, const float *groupSums,
+                   const float *bias, float *y, ptrdiff_t rowBegin, ptrdiff_t rowEnd);
+
+/// y[j * ldy + r] for the n prepared input rows j and output rows rowBegin..<rowEnd.
+void finch_q4_gemm(const uint8_t *packed, const uint16_t *scales, const uint16_t *minimums,
+                   ptrdiff_t columns, ptrdiff_t groupSize,
+                   const int8_t *xq, const float *xScales, const float *groupSums, ptrdiff_t n,
+                   const float *bias, float *y, ptrdiff_t ldy, ptrdiff_t rowBegin, ptrdiff_t rowEnd);
+
 #ifdef __cplusplus
 }
 #endif

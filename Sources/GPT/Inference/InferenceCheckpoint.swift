@@ -4,38 +4,54 @@ import Tensor
 /// A checkpoint directory opened for decoding: the operators to run and what they cost on disk.
 public struct LoadedInferenceModel {
     public var weights: InferenceWeights
-    /// The int8 matrices when the weights are int8 (loaded so, or quantized at load).
-    public var int8: Int8ModelWeights?
-    /// Size of the checkpoint's weights file; after quantizing at load, the size the int8
-    /// checkpoint would have (int8 values, scales and the float tensors).
+    /// The quantized matrices when the weights are quantized (loaded so, or quantized at load).
+    public var quantized: QuantizedModelWeights?
+    /// Size of the checkpoint's weights file; after quantizing at load, the size the quantized
+    /// checkpoint would have (codes, scales and the float tensors).
     public var modelBytes: Int
 }
 
+/// How to quantize a float checkpoint as it loads (a quantized checkpoint loads as it is).
+public struct LoadQuantization: Sendable {
+    public var format: QuantizationFormat
+    /// The embedding / LM head's format; nil is the projections'.
+    public var embeddingFormat: QuantizationFormat?
+    public var searchScale: Bool
+
+    public init(format: QuantizationFormat, embeddingFormat: QuantizationFormat? = nil, searchScale: Bool = true) {
+        self.format = format
+        self.embeddingFormat = embeddingFormat
+        self.searchScale = searchScale
+    }
+}
+
 public enum InferenceCheckpoint {
-    /// Loads a float or int8 checkpoint (told apart by config.json's "quantization") for
-    /// decoding; `quantize` turns a float checkpoint's matrices into int8 as it loads.
-    public static func load(directory: String, quantize: Bool = false,
-                            groupSize: Int = QuantizedMatrix.defaultGroupSize) throws -> LoadedInferenceModel {
-        if let savedGroupSize = try Int8Checkpoint.groupSize(directory: directory) {
-            let (model, int8) = try Int8Checkpoint.load(directory: directory, groupSize: savedGroupSize)
-            return LoadedInferenceModel(weights: try InferenceWeights(model: model, int8: int8), int8: int8,
+    /// Loads a float or quantized checkpoint (told apart by config.json's "quantization") for
+    /// decoding; `quantize` quantizes a float checkpoint's matrices as it loads.
+    public static func load(directory: String, quantize: LoadQuantization? = nil) throws -> LoadedInferenceModel {
+        if let formats = try QuantizedCheckpoint.formats(directory: directory) {
+            let (model, quantized) = try QuantizedCheckpoint.load(directory: directory, formats: formats)
+            return LoadedInferenceModel(weights: try InferenceWeights(model: model, quantized: quantized), quantized: quantized,
                                         modelBytes: try weightsFileBytes(directory: directory))
         }
         let model = try Checkpoint.load(directory: directory)
-        guard quantize else {
-            return LoadedInferenceModel(weights: InferenceWeights(model: model).streamingFloatProjections(), int8: nil,
+        guard let quantize else {
+            return LoadedInferenceModel(weights: InferenceWeights(model: model).streamingFloatProjections(), quantized: nil,
                                         modelBytes: try weightsFileBytes(directory: directory))
         }
-        let int8 = try quantizeChecked(model, groupSize: groupSize, directory: directory)
-        let floatBytes = (model.layout.count - Int8Checkpoint.quantizedParameterCount(model.layout)) * MemoryLayout<Float>.size
-        return LoadedInferenceModel(weights: try InferenceWeights(model: model, int8: int8), int8: int8,
-                                    modelBytes: int8.byteCount + floatBytes)
+        let quantized = try quantizeChecked(model, quantize, directory: directory)
+        let floatBytes = (model.layout.count - QuantizedCheckpoint.quantizedParameterCount(model.layout)) * MemoryLayout<Float>.size
+        return LoadedInferenceModel(weights: try InferenceWeights(model: model, quantized: quantized), quantized: quantized,
+                                    modelBytes: quantized.byteCount + floatBytes)
     }
 
     /// Quantizes `model`, naming the checkpoint when its weights cannot be quantized (NaN or ∞).
-    public static func quantizeChecked(_ model: GPTModel, groupSize: Int, directory: String) throws -> Int8ModelWeights {
+    public static func quantizeChecked(_ model: GPTModel, _ quantization: LoadQuantization,
+                                       directory: String) throws -> QuantizedModelWeights {
         do {
-            return try Int8ModelWeights(quantizing: model, groupSize: groupSize)
+            return try QuantizedModelWeights(quantizing: model, format: quantization.format,
+                                             embeddingFormat: quantization.embeddingFormat,
+                                             searchScale: quantization.searchScale)
         } catch let error as QuantizationError {
             throw GPTError.checkpoint("\(directory): \(error.message)")
         }

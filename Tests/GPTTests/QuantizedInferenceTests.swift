@@ -4,8 +4,8 @@ import TestSupport
 import XCTest
 @testable import GPT
 
-final class Int8InferenceTests: XCTestCase {
-    private func randomModel(_ config: GPTConfig, seed: UInt64) -> GPTModel {
+final class QuantizedInferenceTests: XCTestCase {
+    func randomModel(_ config: GPTConfig, seed: UInt64) -> GPTModel {
         let model = GPTModel(config: config, seed: seed)
         // Non-zero biases and LayerNorm parameters so every float tensor takes part.
         var generator = SeededGenerator(seed: seed + 1)
@@ -16,13 +16,13 @@ final class Int8InferenceTests: XCTestCase {
         return model
     }
 
-    private let config = GPTConfig(layerCount: 2, headCount: 2, embeddingSize: 64, contextLength: 32, vocabSize: 211)
+    let config = GPTConfig(layerCount: 2, headCount: 2, embeddingSize: 64, contextLength: 32, vocabSize: 211)
 
     /// A float model whose matrices are exactly the int8 weights' dequantized values.
-    private func dequantizedCopy(of model: GPTModel, _ int8: Int8ModelWeights) -> GPTModel {
+    func dequantizedCopy(of model: GPTModel, _ int8: QuantizedModelWeights) -> GPTModel {
         let copy = GPTModel(config: model.config)
         copy.parameters.pointer.update(from: model.parameters.pointer, count: model.layout.count)
-        let matrices = Int8Checkpoint.matrices(int8)
+        let matrices = QuantizedCheckpoint.matrices(int8)
         for entry in model.layout.entries {
             guard let matrix = matrices[entry.name] else { continue }
             let values = matrix.dequantized()
@@ -32,7 +32,7 @@ final class Int8InferenceTests: XCTestCase {
         return copy
     }
 
-    private func logitsOfEveryStep(_ weights: InferenceWeights, prompt: [Int], steps: [Int]) throws -> [Float] {
+    func logitsOfEveryStep(_ weights: InferenceWeights, prompt: [Int], steps: [Int]) throws -> [Float] {
         let session = InferenceSession(weights: weights)
         var all = Array(try session.prefill(prompt))
         for token in steps { all += Array(try session.next(token)) }
@@ -45,7 +45,7 @@ final class Int8InferenceTests: XCTestCase {
         let offsets = model.layout.blocks[1]
         let p = model.parameters.pointer
         let matrix = try QuantizedMatrix(quantizing: p + offsets.fcWeight, inFeatures: c, outFeatures: 4 * c, layout: .conv1D)
-        let int8 = Int8Linear(matrix: matrix, bias: p + offsets.fcBias, biasOwner: model.parameters)
+        let int8 = QuantizedLinear(matrix: matrix, bias: p + offsets.fcBias, biasOwner: model.parameters)
         let dequantized = matrix.dequantized()
         var generator = SeededGenerator(seed: 4)
         for rows in [1, 5] {
@@ -69,9 +69,9 @@ final class Int8InferenceTests: XCTestCase {
     /// over the dequantized weights, and stays near the original float model.
     func testInt8SessionEqualsTheDequantizedFloatModel() throws {
         let model = randomModel(config, seed: 11)
-        let int8 = try Int8ModelWeights(quantizing: model, groupSize: 32)
+        let int8 = try QuantizedModelWeights(quantizing: model, format: try QuantizationFormat(bits: 8, groupSize: 32))
         let prompt = [3, 200, 17, 45, 99, 1], steps = [7, 150, 2]
-        let quantized = try logitsOfEveryStep(try InferenceWeights(model: model, int8: int8), prompt: prompt, steps: steps)
+        let quantized = try logitsOfEveryStep(try InferenceWeights(model: model, quantized: int8), prompt: prompt, steps: steps)
         let reference = try logitsOfEveryStep(InferenceWeights(model: dequantizedCopy(of: model, int8)), prompt: prompt, steps: steps)
         assertClose(quantized, reference, rtol: 1e-4, atol: 1e-5, "int8 vs dequantized float")
 
@@ -85,17 +85,17 @@ final class Int8InferenceTests: XCTestCase {
     func testSavedCheckpointLoadsByMemoryMapToTheSameLogits() throws {
         let model = randomModel(GPTConfig(layerCount: 2, headCount: 4, embeddingSize: 128, contextLength: 32, vocabSize: 3000),
                                 seed: 5)
-        let int8 = try Int8ModelWeights(quantizing: model)
+        let int8 = try QuantizedModelWeights(quantizing: model)
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try Checkpoint.save(model, directory: folder + "/float")
-        try Int8Checkpoint.save(model: model, weights: int8, directory: folder + "/int8")
+        try QuantizedCheckpoint.save(model: model, weights: int8, directory: folder + "/int8")
 
         let loaded = try InferenceCheckpoint.load(directory: folder + "/int8")
-        XCTAssertEqual(loaded.int8?.groupSize, QuantizedMatrix.defaultGroupSize)
+        XCTAssertEqual(loaded.quantized?.format, .int8)
         let prompt = [5, 2999, 40], steps = [1000, 7]
         XCTAssertEqual(try logitsOfEveryStep(loaded.weights, prompt: prompt, steps: steps),
-                       try logitsOfEveryStep(try InferenceWeights(model: model, int8: int8), prompt: prompt, steps: steps))
+                       try logitsOfEveryStep(try InferenceWeights(model: model, quantized: int8), prompt: prompt, steps: steps))
 
         let file = try SafeTensorsFile(path: folder + "/int8/model.safetensors")
         XCTAssertEqual(file.info("transformer.h.0.mlp.c_fc.weight")?.dtype, .int8)
@@ -111,7 +111,7 @@ final class Int8InferenceTests: XCTestCase {
 
         let floatBytes = try InferenceCheckpoint.weightsFileBytes(directory: folder + "/float")
         XCTAssertLessThan(Double(loaded.modelBytes), 0.30 * Double(floatBytes))
-        let atLoad = try InferenceCheckpoint.load(directory: folder + "/float", quantize: true)
+        let atLoad = try InferenceCheckpoint.load(directory: folder + "/float", quantize: LoadQuantization(format: .int8))
         XCTAssertEqual(Double(atLoad.modelBytes), Double(loaded.modelBytes), accuracy: 0.01 * Double(loaded.modelBytes),
                        "quantizing at load reports the size the int8 file has")
     }
@@ -122,7 +122,7 @@ final class Int8InferenceTests: XCTestCase {
         let tokens = TokenArray((0..<300).map { _ in Int32(generator.nextInt(below: model.config.vocabSize)) })
         let float = try Perplexity.evaluate(session: InferenceSession(model: model), source: tokens, name: "t", block: 64)
         let int8 = try Perplexity.evaluate(
-            session: InferenceSession(weights: try InferenceWeights(model: model, int8: try Int8ModelWeights(quantizing: model))),
+            session: InferenceSession(weights: try InferenceWeights(model: model, quantized: try QuantizedModelWeights(quantizing: model))),
             source: tokens, name: "t", block: 64)
         XCTAssertEqual(int8.tokensScored, float.tokensScored)
         XCTAssertNotEqual(int8.negativeLogLikelihood, float.negativeLogLikelihood)
@@ -131,10 +131,10 @@ final class Int8InferenceTests: XCTestCase {
 
     func testBrokenInt8CheckpointsAreOneClearError() throws {
         let model = randomModel(config, seed: 8)
-        let int8 = try Int8ModelWeights(quantizing: model)
+        let int8 = try QuantizedModelWeights(quantizing: model)
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try Int8Checkpoint.save(model: model, weights: int8, directory: folder)
+        try QuantizedCheckpoint.save(model: model, weights: int8, directory: folder)
         let configPath = folder + "/config.json", weightsPath = folder + "/model.safetensors"
         let goodConfig = try Data(contentsOf: URL(fileURLWithPath: configPath))
 
@@ -148,8 +148,10 @@ final class Int8InferenceTests: XCTestCase {
             try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: configPath))
         }
 
+        try editConfig { $0["quantization"] = ["bits": 5, "group_size": 64, "scheme": "symmetric"] }
+        XCTAssertTrue(loadError().hasSuffix("config.json: \"quantization\": bits must be 4 or 8, got 5"), loadError())
         try editConfig { $0["quantization"] = ["bits": 4, "group_size": 64, "scheme": "symmetric"] }
-        XCTAssertTrue(loadError().contains("quantization"), loadError())
+        XCTAssertTrue(loadError().contains("transformer.wte.weight is I8"), loadError())
         try editConfig { $0["quantization"] = ["bits": 8, "group_size": 32, "scheme": "symmetric"] }
         XCTAssertTrue(loadError().contains("_scale"), loadError())
         try editConfig { $0["n_layer"] = 3 }
@@ -169,7 +171,7 @@ final class Int8InferenceTests: XCTestCase {
         XCTAssertTrue(loadError().contains("transformer.h.1.attn.c_proj.weight_scale"), loadError())
     }
 
-    private func temporaryFolder() -> String {
+    func temporaryFolder() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("finch-int8-\(UUID().uuidString)").path
     }
 }

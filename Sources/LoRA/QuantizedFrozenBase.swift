@@ -6,30 +6,30 @@ import Darwin
 import GPT
 import Tensor
 
-/// A frozen base whose block projections are int8 (QLoRA-style fine-tuning): each projection is
-/// a `QuantizedMatrix` (groups of 64 input features share a scale), dequantized into one reused
-/// float tile just before its product, forward and backward. The float copies in the model's
-/// parameter buffer are handed back to the operating system, so the base's projections cost
-/// about a byte per weight instead of four. Embeddings, LayerNorms and biases stay float.
-public final class Int8FrozenBase: FrozenProjectionWeights, @unchecked Sendable {
-    /// matrices[layer][projection]; `QuantizedMatrix` stores q[out, in].
-    let matrices: [[Projection: QuantizedMatrix]]
+/// A frozen base whose block projections are quantized, int8 or 4-bit (QLoRA's setting): each
+/// projection is dequantized into one reused float tile just before its product, forward and
+/// backward. The float copies in the model's parameter buffer are handed back to the operating
+/// system, so the base's projections cost about a byte (int8) or 0.6 byte (4-bit) per weight
+/// instead of four. Embeddings, LayerNorms and biases stay float.
+public final class QuantizedFrozenBase: FrozenProjectionWeights, @unchecked Sendable {
+    /// matrices[layer][projection], stored by output channel.
+    let matrices: [[Projection: any QuantizedWeight]]
     /// One projection's weight as floats, [out, in] (Wᵀ in Conv1D terms).
     let tile: FloatBuffer
 
     /// Quantizes `model`'s block projections, attaches them (the model becomes frozen) and
     /// releases the float weights they came from: afterwards `model.parameters` no longer holds
     /// those weights, so the model must not be saved, merged into or used for inference.
-    public init(quantizing model: GPTModel, groupSize: Int = QuantizedMatrix.defaultGroupSize) throws {
+    public init(quantizing model: GPTModel, format: QuantizationFormat = .int8) throws {
         let c = model.config.embeddingSize
-        var matrices: [[Projection: QuantizedMatrix]] = []
+        var matrices: [[Projection: any QuantizedWeight]] = []
         for block in model.layout.blocks {
-            var layer: [Projection: QuantizedMatrix] = [:]
+            var layer: [Projection: any QuantizedWeight] = [:]
             for projection in Projection.allCases {
                 let (inFeatures, outFeatures) = LoRAAdapter.features(of: projection, channels: c)
-                layer[projection] = try QuantizedMatrix(
-                    quantizing: model.parameters.pointer + block.weight(of: projection),
-                    inFeatures: inFeatures, outFeatures: outFeatures, layout: .conv1D, groupSize: groupSize)
+                layer[projection] = try format.quantize(
+                    model.parameters.pointer + block.weight(of: projection),
+                    inFeatures: inFeatures, outFeatures: outFeatures, layout: .conv1D)
             }
             matrices.append(layer)
         }
@@ -45,11 +45,11 @@ public final class Int8FrozenBase: FrozenProjectionWeights, @unchecked Sendable 
         model.frozenProjectionWeights = self
     }
 
-    /// Bytes of the int8 values and their scales.
+    /// Bytes of the quantized codes, scales and minimums.
     public var byteCount: Int { matrices.reduce(0) { $0 + $1.values.reduce(0) { $0 + $1.byteCount } } }
 
     /// Returns the whole pages inside [pointer, pointer + count) to the system (they read as
-    /// zero if touched again), which is what makes the int8 base smaller in resident memory.
+    /// zero if touched again), which is what makes the quantized base smaller in resident memory.
     static func release(_ pointer: UnsafeMutablePointer<Float>, count: Int) {
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let start = (Int(bitPattern: pointer) + page - 1) / page * page
@@ -59,7 +59,7 @@ public final class Int8FrozenBase: FrozenProjectionWeights, @unchecked Sendable 
     }
 
     /// The projection's weight into `tile` as [out, in].
-    func dequantize(_ matrix: QuantizedMatrix) {
+    func dequantize(_ matrix: any QuantizedWeight) {
         let tile = self.tile.pointer, columns = matrix.columns
         Parallel.forEachChunk(matrix.rows, costPerItem: columns) { rows in
             for r in rows { matrix.dequantizeRow(r, into: tile + r * columns) }

@@ -1,0 +1,204 @@
+import CKernels
+
+/// A weight matrix in 4 bits per weight with a binary16 scale (and, asymmetric, a minimum) per
+/// group of input features: what `--bits 4` turns every projection and the tied embedding /
+/// LM head into.
+///
+/// Storage is by output channel: codes q ∈ 0…15 packed two per byte, 64 columns to 32 bytes
+/// (column 64p + j in the low nibble of byte j of pair p, 64p + 32 + j in its high nibble, see
+/// CKernels.h), `packed[rows, ⌈in / 64⌉ · 32]`, and
+/// `scales[rows, ⌈in / groupSize⌉]`, `minimums` likewise. Symmetric (ggml's Q4_0 shape):
+/// weight = scale · (q − 8); asymmetric (Q4_1's): weight = scale · q + minimum. A last group
+/// shorter than `groupSize` is quantized from the elements it has; its pair is padded. The
+/// pairing (rather than ggml's 16 bytes per block of 32) lets one 32-byte load, a mask and a
+/// shift unpack 64 codes: half the unpacking instructions of ggml's order.
+///
+/// Products quantize the activations to int8 per block of 32 (max|x| / 127) and take each
+/// block's Σ q · xq in integer arithmetic (AVX2 `maddubs`: 32 multiply-adds per instruction),
+/// the offset term through the group's exact Σ x: unpacking to floats would cost a conversion per
+/// weight, which is what keeps ggml's 4-bit decode no faster than its 8-bit one on two cores.
+public struct Q4Matrix: QuantizedWeight {
+    /// Groups of 32 (ggml's block): at 64 a 4-bit code has half the resolution per scale it
+    /// needs on trained GPT-2 weights (see the README's table), and the binary16 scales cost
+    /// only 0.5 bit per weight at 32.
+    public static let defaultGroupSize = 32
+
+    public let rows: Int
+    public let columns: Int
+    public let groupSize: Int
+    public let layout: QuantizedMatrix.Layout
+    public let scheme: QuantizationFormat.Scheme
+    private let storage: QuantizedBytes
+
+    public var groupsPerRow: Int { (columns + groupSize - 1) / groupSize }
+    public var packedBytesPerRow: Int { finch_q4_row_bytes(columns) }
+    public var format: QuantizationFormat {
+        // Validated when the matrix was made: group size a positive multiple of 32.
+        try! QuantizationFormat(bits: 4, scheme: scheme, groupSize: groupSize)
+    }
+    public var byteCount: Int { rows * packedBytesPerRow + rows * groupsPerRow * 2 * (scheme == .asymmetric ? 2 : 1) }
+
+    private var packed: UnsafePointer<UInt8> { storage.parts[0].assumingMemoryBound(to: UInt8.self) }
+    private var scales: UnsafePointer<UInt16> { storage.parts[1].assumingMemoryBound(to: UInt16.self) }
+    private var minimums: UnsafePointer<UInt16>? {
+        scheme == .asymmetric ? storage.parts[2].assumingMemoryBound(to: UInt16.self) : nil
+    }
+
+    public var storedBytes: [UnsafeRawBufferPointer] {
+        let halves = rows * groupsPerRow * 2
+        return [UnsafeRawBufferPointer(start: storage.parts[0], count: rows * packedBytesPerRow),
+                UnsafeRawBufferPointer(start: storage.parts[1], count: halves)]
+            + (scheme == .asymmetric ? [UnsafeRawBufferPointer(start: storage.parts[2], count: halves)] : [])
+    }
+
+    /// Quantizes a float weight of `inFeatures` × `outFeatures` stored in `layout`. With
+    /// `searchScale` each group's scale (and minimum) minimises the group's squared error;
+    /// without, it spans the group's range. Throws on a bad size or group size, or a non-finite weight.
+    public init(
+        quantizing weight: UnsafePointer<Float>, inFeatures: Int, outFeatures: Int, layout: QuantizedMatrix.Layout,
+        scheme: QuantizationFormat.Scheme = .symmetric, groupSize: Int = Q4Matrix.defaultGroupSize,
+        searchScale: Bool = true
+    ) throws {
+        try Self.validate(rows: outFeatures, columns: inFeatures, groupSize: groupSize)
+        let groups = (inFeatures + groupSize - 1) / groupSize
+        let rowBytes = finch_q4_row_bytes(inFeatures)
+        let halves = outFeatures * groups * 2
+        let storage = QuantizedBytes(owning: [outFeatures * rowBytes, halves] + (scheme == .asymmetric ? [halves] : []))
+        let (rowStride, columnStride) = layout == .conv1D ? (1, outFeatures) : (inFeatures, 1)
+        let nonFiniteCounts = UnsafeMutablePointer<Int>.allocate(capacity: Parallel.coreCount)
+        defer { nonFiniteCounts.deallocate() }
+        nonFiniteCounts.initialize(repeating: 0, count: Parallel.coreCount)
+        let packed = UnsafeMutableRawPointer(mutating: storage.parts[0]).assumingMemoryBound(to: UInt8.self)
+        let scales = UnsafeMutableRawPointer(mutating: storage.parts[1]).assumingMemoryBound(to: UInt16.self)
+        let minimums = scheme == .asymmetric
+            ? UnsafeMutableRawPointer(mutating: storage.parts[2]).assumingMemoryBound(to: UInt16.self) : nil
+        let withMinimum: Int32 = scheme == .asymmetric ? 1 : 0
+        Parallel.forEachChunkIndexed(outFeatures, costPerItem: inFeatures * (searchScale ? 40 : 2)) { chunk, range in
+            nonFiniteCounts[chunk] = finch_q4_quantize(
+                weight + range.lowerBound * rowStride, rowStride, columnStride, range.count, inFeatures, groupSize,
+                withMinimum, searchScale ? 1 : 0, packed + range.lowerBound * rowBytes,
+                scales + range.lowerBound * groups, minimums.map { $0 + range.lowerBound * groups })
+        }
+        let counts = (0..<Parallel.coreCount).map { nonFiniteCounts[$0] }
+        guard !counts.contains(-1) else { throw QuantizationError("out of memory quantizing a \(inFeatures)×\(outFeatures) weight") }
+        let nonFinite = counts.reduce(0, +)
+        guard nonFinite == 0 else {
+            throw QuantizationError("cannot quantize a \(inFeatures)×\(outFeatures) weight with \(nonFinite) non-finite values")
+        }
+        self.rows = outFeatures
+        self.columns = inFeatures
+        self.groupSize = groupSize
+        self.layout = layout
+        self.scheme = scheme
+        self.storage = storage
+    }
+
+    /// Rebuilds a matrix from saved bytes — `packed` codes, binary16 `scales` (and `minimums`,
+    /// asymmetric), little-endian — used in place while `owner` keeps them alive, copied without
+    /// one. Throws when a byte count does not match the shape or a scale (minimum) is not finite.
+    public init(
+        rows: Int, columns: Int, groupSize: Int, layout: QuantizedMatrix.Layout, scheme: QuantizationFormat.Scheme,
+        packed: UnsafeRawBufferPointer, scales: UnsafeRawBufferPointer, minimums: UnsafeRawBufferPointer?,
+        owner: (any AnyObject & Sendable)? = nil
+    ) throws {
+        try Self.validate(rows: rows, columns: columns, groupSize: groupSize)
+        let groups = (columns + groupSize - 1) / groupSize
+        let packedBytes = rows * finch_q4_row_bytes(columns), halfBytes = rows * groups * 2
+        guard packed.count == packedBytes else {
+            throw QuantizationError("4-bit weight of \(rows)×\(columns) needs \(packedBytes) packed bytes (\(finch_q4_row_bytes(columns)) a row), got \(packed.count)")
+        }
+        guard scales.count == halfBytes else {
+            throw QuantizationError("scales of \(rows)×\(groups) (group size \(groupSize)) need \(halfBytes) bytes, got \(scales.count)")
+        }
+        guard (scheme == .asymmetric) == (minimums != nil) else {
+            throw QuantizationError("a \(scheme.rawValue) 4-bit weight \(scheme == .asymmetric ? "needs" : "has no") minimums")
+        }
+        if let minimums, minimums.count != halfBytes {
+            throw QuantizationError("minimums of \(rows)×\(groups) (group size \(groupSize)) need \(halfBytes) bytes, got \(minimums.count)")
+        }
+        let sources = [(packed, 1), (scales, 2)] + (minimums.map { [($0, 2)] } ?? [])
+        let storage = QuantizedBytes(borrowing: sources, owner: owner)
+        // A symmetric scale may be negative: it maps the group's largest-magnitude weight to −8.
+        for (part, what) in zip(storage.parts.dropFirst(), ["scale", "minimum"]) {
+            let halves = part.assumingMemoryBound(to: UInt16.self)
+            for index in 0..<(rows * groups) where !finch_float_from_half(halves[index]).isFinite {
+                throw QuantizationError("\(what) \(index) of a \(rows)×\(columns) 4-bit weight is \(finch_float_from_half(halves[index])); \(what)s must be finite")
+            }
+        }
+        self.rows = rows
+        self.columns = columns
+        self.groupSize = groupSize
+        self.layout = layout
+        self.scheme = scheme
+        self.storage = storage
+    }
+
+    private static func validate(rows: Int, columns: Int, groupSize: Int) throws {
+        guard rows > 0, columns > 0 else {
+            throw QuantizationError("cannot quantize a weight with \(columns) inputs and \(rows) outputs; both must be ≥ 1")
+        }
+        guard groupSize > 0, groupSize % 32 == 0 else {
+            throw QuantizationError("a 4-bit group size must be a multiple of 32, got \(groupSize)")
+        }
+    }
+}
+
+// MARK: Products
+
+extension Q4Matrix {
+    /// y[n, out] = x[n, in] · W (+ bias): one row is decoding (the vector kernel, four weight
+    /// rows per pass), more are prefill and perplexity (each block of codes unpacked once for
+    /// four input rows, 256 weight rows at a time so they come from memory once). The
+    /// activations are quantized once, before the rows are split over threads; the result does
+    /// not depend on `threads`.
+    public func multiply(
+        rows n: Int, input x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
+        bias: UnsafePointer<Float>? = nil, threads: Int? = nil
+    ) {
+        guard n > 0 else { return }
+        let blocks = (columns + 31) / 32, groups = groupsPerRow
+        let (packed, scales, minimums) = (self.packed, self.scales, self.minimums)
+        let (columns, groupSize, outputs) = (self.columns, self.groupSize, rows)
+        let codeBytes = n * finch_q4_input_stride(columns), floatCount = n * (blocks + groups)
+        withUnsafeTemporaryAllocation(byteCount: codeBytes + floatCount * 4, alignment: 64) { scratch in
+            guard let base = scratch.baseAddress else { return }
+            let xq = base.bindMemory(to: Int8.self, capacity: codeBytes)
+            let xScales = (base + codeBytes).bindMemory(to: Float.self, capacity: floatCount)
+            let groupSums = xScales + n * blocks
+            finch_q4_prepare_input(x, n, columns, groupSize, xq, xScales, groupSums)
+            forEachQuantizedRowRange(rows: outputs, byteCount: byteCount, inputRows: n, threads: threads) { range in
+                if n == 1 {
+                    finch_q4_gemv(packed, scales, minimums, columns, groupSize, xq, xScales, groupSums, bias, y,
+                                  range.lowerBound, range.upperBound)
+                } else {
+                    finch_q4_gemm(packed, scales, minimums, columns, groupSize, xq, xScales, groupSums, n, bias, y,
+                                  outputs, range.lowerBound, range.upperBound)
+                }
+            }
+        }
+    }
+
+    /// y[out] = W · x (+ bias): one row, the decoding case.
+    public func multiply(vector x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
+                         bias: UnsafePointer<Float>? = nil, threads: Int? = nil) {
+        multiply(rows: 1, input: x, into: y, bias: bias, threads: threads)
+    }
+
+    /// Row r as floats: for a `.rowsAreOutputs` embedding table the embedding of token r.
+    public func dequantizeRow(_ r: Int, into out: UnsafeMutablePointer<Float>) {
+        precondition(r >= 0 && r < rows, "row \(r) out of 0..<\(rows)")
+        finch_q4_dequantize(packed, scales, minimums, columns, groupSize, r, r + 1, out, columns, 1)
+    }
+
+    /// The whole weight as floats in its original layout: [in, out] for `.conv1D`, [out, in]
+    /// for `.rowsAreOutputs`.
+    public func dequantized() -> [Float] {
+        [Float](unsafeUninitializedCapacity: rows * columns) { buffer, initialized in
+            if let out = buffer.baseAddress {
+                let (rowStride, columnStride) = layout == .conv1D ? (1, rows) : (columns, 1)
+                finch_q4_dequantize(packed, scales, minimums, columns, groupSize, 0, rows, out, rowStride, columnStride)
+            }
+            initialized = rows * columns
+        }
+    }
+}
