@@ -101,6 +101,7 @@ public final class BatchedGenerator {
     /// Runs one batched forward and samples the next token of every sequence whose pending
     /// input is complete. Returns an event for each sequence that sampled a token or finished;
     /// a sequence still prefilling a long prompt has none. Finished sequences leave the batch.
+    @discardableResult
     public func step() -> [SequenceID: TokenEvent] {
         var events: [SequenceID: TokenEvent] = [:]
         for sequence in sequences where sequence.maxNewTokens == 0 {
