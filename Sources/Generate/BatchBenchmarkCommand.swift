@@ -47,6 +47,9 @@ struct BatchBenchmarkCommand: ParsableCommand {
                     "batch_step_ms_p95": result.batchStepMillisecondsP95,
                     "single_step_ms_p50": result.singleStepMillisecondsP50,
                     "step_cost_ratio": result.stepCostRatio,
+                    "batch_step_cpu_ms_p50": result.batchStepCPUMillisecondsP50,
+                    "single_step_cpu_ms_p50": result.singleStepCPUMillisecondsP50,
+                    "step_cpu_ratio": result.stepCPURatio,
                     "batch_tokens_per_s": result.batchTokensPerSecond,
                     "single_tokens_per_s": result.singleTokensPerSecond,
                 ]
@@ -60,7 +63,9 @@ struct BatchBenchmarkCommand: ParsableCommand {
                          result.singleTokensPerSecond))
             print(String(format: "step, %d sequences     %.2f ms p50, %.2f ms p95 (%.1f tokens/s)", batch,
                          result.batchStepMillisecondsP50, result.batchStepMillisecondsP95, result.batchTokensPerSecond))
-            print(String(format: "cost of a batch step   %.2f× one sequence's", result.stepCostRatio))
+            print(String(format: "cost of a batch step   %.2f× one sequence's wall time", result.stepCostRatio))
+            print(String(format: "CPU of all threads     %.2f ms against %.2f ms per step: %.2f×", result.batchStepCPUMillisecondsP50,
+                         result.singleStepCPUMillisecondsP50, result.stepCPURatio))
         }
     }
 
