@@ -29,6 +29,7 @@ let package = Package(
         .library(name: "LoRA", targets: ["LoRA"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Recommend", targets: ["Recommend"]),
+        .library(name: "Narrative", targets: ["Narrative"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -47,6 +48,8 @@ let package = Package(
         // The shop: the Online Retail purchase data in SQLite, and the recommenders that read it.
         .target(name: "Store", swiftSettings: fastMath),
         .target(name: "Recommend", dependencies: ["Store", "Tensor"], swiftSettings: fastMath),
+        // Grounded recommendation narratives: fact sheets, the delexicalised corpus, the grounding checker.
+        .target(name: "Narrative", dependencies: ["Store", "Recommend", "Tensor"], swiftSettings: fastMath),
         // What both command-line tools print and how they fail: one error line, exit code 1.
         .target(
             name: "CommandLineSupport",
@@ -99,5 +102,6 @@ let package = Package(
         .testTarget(name: "GPTTests", dependencies: ["GPT", "Tensor", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoRATests", dependencies: ["LoRA", "GPT", "Tensor", "TestSupport"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
+        .testTarget(name: "NarrativeTests", dependencies: ["Narrative", "Store", "Recommend"]),
     ]
 )
