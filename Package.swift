@@ -31,6 +31,7 @@ let package = Package(
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Recommend", targets: ["Recommend"]),
         .library(name: "Embedding", targets: ["Embedding"]),
+        .library(name: "Narrative", targets: ["Narrative"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -63,6 +64,8 @@ let package = Package(
         ),
         // Sentence embeddings (all-MiniLM-L6-v2 and other BERT sentence-transformers) on Tensor's kernels.
         .target(name: "Embedding", dependencies: ["Tensor"], swiftSettings: fastMath),
+        // Grounded recommendation narratives: fact sheets, the delexicalised corpus, the grounding checker.
+        .target(name: "Narrative", dependencies: ["Store", "Recommend", "Tensor"], swiftSettings: fastMath),
         // What both command-line tools print and how they fail: one error line, exit code 1.
         .target(
             name: "CommandLineSupport",
@@ -134,5 +137,6 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
         .testTarget(name: "RecommendTests", dependencies: ["Recommend", "Store"], exclude: ["Fixtures"]),
         .testTarget(name: "EmbeddingTests", dependencies: ["Embedding", "Tensor", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "NarrativeTests", dependencies: ["Narrative", "Store", "Recommend"]),
     ]
 )

@@ -1,0 +1,96 @@
+import Recommend
+
+/// The placeholders of a delexicalised narrative (the E2E NLG approach): the narrator model
+/// writes `<product>` and `<price>`, never a name or a number, and `fill` puts the catalogue's
+/// values in after generation, so a weak model cannot invent a product or misquote a price.
+///
+/// Why slots rather than the exact text: a 60M model trained on a few thousand narratives
+/// copies a 30-character product name or a price from its prompt imperfectly (a dropped word,
+/// £12.57 for £12.75), and decoding constrained to a trie of allowed strings still lets it stop
+/// a name halfway. A slot is a few tokens the model only has to place; the value is exact by
+/// construction, and the grounding checker verifies the filled text independently anyway.
+/// Counts carry their noun (`41 customers`, `once`, `twice`) so every frame reads correctly for 1.
+public enum NarrativeSlot: String, CaseIterable, Sendable {
+    case product, price
+    /// bought-together: the customer's product and how many customers bought both.
+    case with, customers
+    /// similar: the customer's product and the similarity as a percentage.
+    case to, similarity
+    /// bought-before: how often this customer bought it.
+    case times
+    /// trending: invoices in the last 30 days.
+    case orders
+    /// popular: how many customers bought it.
+    case buyers
+    /// The customer's most recent product.
+    case recent
+    case colour, material, kind, set, occasion
+
+    public var token: String { "<\(rawValue)>" }
+
+    /// The value of every slot this fact sheet can fill.
+    public static func values(for sheet: FactSheet) -> [NarrativeSlot: String] {
+        var values: [NarrativeSlot: String] = [.product: sheet.item.name, .price: FactSheet.formatPrice(sheet.item.price)]
+        for reason in sheet.item.reasons {
+            switch reason {
+            case let .boughtTogether(with, customers):
+                values[.with] = values[.with] ?? sheet.citedNames[with]
+                values[.customers] = values[.customers] ?? count(customers, "customer")
+            case let .similar(to, cosine):
+                values[.to] = values[.to] ?? sheet.citedNames[to]
+                values[.similarity] = values[.similarity] ?? "\(Int((cosine * 100).rounded()))%"
+            case let .boughtBefore(times):
+                values[.times] = values[.times] ?? (times == 1 ? "once" : times == 2 ? "twice" : "\(times) times")
+            case let .trending(orders):
+                values[.orders] = values[.orders] ?? count(orders, "order")
+            case let .popular(customers):
+                values[.buyers] = values[.buyers] ?? count(customers, "customer")
+            }
+        }
+        if let recent = sheet.history.first(where: { $0.stockCode != sheet.item.stockCode }) { values[.recent] = recent.name }
+        let attributes = sheet.attributes
+        values[.colour] = attributes.colour
+        values[.material] = attributes.material
+        values[.kind] = attributes.kind
+        values[.set] = attributes.setSize.map { "set of \($0)" }
+        values[.occasion] = attributes.occasion.map(occasionName)
+        return values
+    }
+
+    /// Replaces every `<slot>` of `delexicalised` with its value. Throws on a slot this sheet
+    /// cannot fill or an unknown one: a narrative with a hole is never served.
+    public static func fill(_ delexicalised: String, sheet: FactSheet) throws -> String {
+        let values = values(for: sheet)
+        var result = ""
+        var rest = Substring(delexicalised)
+        while let open = rest.firstIndex(of: "<") {
+            result += rest[..<open]
+            guard let close = rest[open...].firstIndex(of: ">") else {
+                throw NarrativeError("unclosed slot in \"\(delexicalised)\"")
+            }
+            let name = String(rest[rest.index(after: open)..<close])
+            guard let slot = NarrativeSlot(rawValue: name) else { throw NarrativeError("unknown slot <\(name)>") }
+            guard let value = values[slot] else {
+                throw NarrativeError("slot <\(name)> has no value for \(sheet.item.stockCode)")
+            }
+            result += value
+            rest = rest[rest.index(after: close)...]
+        }
+        return result + rest
+    }
+
+    private static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+
+    private static func occasionName(_ occasion: ProductAttributes.Occasion) -> String {
+        switch occasion {
+        case .christmas: "Christmas"
+        case .easter: "Easter"
+        case .valentine: "Valentine's Day"
+        case .birthday: "birthdays"
+        case .wedding: "weddings"
+        case .halloween: "Halloween"
+        case .party: "parties"
+        case .summer: "summer"
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import Recommend
+import Store
+import XCTest
+@testable import Narrative
+
+final class NarrativeCorpusWriterTests: XCTestCase {
+    private let checker = GroundingChecker(catalogue: NarrativeFixtures.catalogue)
+
+    /// Every completion, for every kind and combination of reasons, fills and passes the
+    /// independent checker, states the exact price and has one to three sentences.
+    func testEveryCompletionFillsAndIsGrounded() throws {
+        var writer = NarrativeCorpusWriter(seed: 1)
+        for sheet in try NarrativeFixtures.variedSheets() {
+            for _ in 0..<20 {
+                let delexicalised = writer.completion(for: sheet)
+                XCTAssertFalse(delexicalised.contains("£"), "the price is a slot: \(delexicalised)")
+                let text = try NarrativeSlot.fill(delexicalised, sheet: sheet)
+                let report = checker.check(text, item: sheet.item, history: sheet.history)
+                XCTAssertTrue(report.passes, "\(text): \(report.problems)")
+                XCTAssertTrue(text.contains(FactSheet.formatPrice(sheet.item.price)), text)
+                let sentences = text.split { ".!?".contains($0) }.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+                XCTAssertTrue((1...3).contains(sentences.count) || text.contains("£"), text)
+                XCTAssertLessThanOrEqual(text.components(separatedBy: ". ").count, 3, text)
+            }
+        }
+    }
+
+    func testCompletionsVaryAndAreReproducible() throws {
+        let sheets = try NarrativeFixtures.variedSheets()
+        var first = NarrativeCorpusWriter(seed: 7), again = NarrativeCorpusWriter(seed: 7)
+        let texts = sheets.map { first.completion(for: $0) }
+        XCTAssertEqual(sheets.map { again.completion(for: $0) }, texts)
+        // One sheet, many draws: many distinct narratives.
+        var writer = NarrativeCorpusWriter(seed: 3)
+        let sheet = try NarrativeFixtures.sheet()
+        XCTAssertGreaterThan(Set((0..<200).map { _ in writer.completion(for: sheet) }).count, 60)
+        // Distinct word pairs over filled narratives of every sheet, one each (the distinct-2).
+        let filled = try sheets.map { try NarrativeSlot.fill(writer.completion(for: $0), sheet: $0) }
+        let bigrams = filled.flatMap { text -> [String] in
+            let words = text.split(separator: " ")
+            return zip(words, words.dropFirst()).map { "\($0) \($1)" }
+        }
+        XCTAssertGreaterThan(Double(Set(bigrams).count) / Double(bigrams.count), 0.4)
+    }
+
+    func testAttributesAndSeasonsAppear() throws {
+        let chain = NarrativeFixtures.paperChain
+        let item = RecommendedItem(stockCode: chain.stockCode, name: chain.name, price: chain.price, score: 1,
+                                   reasons: [.popular(customers: 300)])
+        var writer = NarrativeCorpusWriter(seed: 5)
+        let autumn = try NarrativeFixtures.sheet(item: item, month: 10)
+        let autumnTexts = try (0..<50).map { _ in try NarrativeSlot.fill(writer.completion(for: autumn), sheet: autumn) }
+        // "Christmas" outside the product's own name.
+        func seasonal(_ text: String) -> Bool { text.replacingOccurrences(of: chain.name, with: "").contains("Christmas") }
+        XCTAssertTrue(autumnTexts.allSatisfy(seasonal), "a Christmas item in autumn says so")
+        let spring = try NarrativeFixtures.sheet(item: item, month: 4)
+        let springTexts = try (0..<50).map { _ in try NarrativeSlot.fill(writer.completion(for: spring), sheet: spring) }
+        XCTAssertFalse(springTexts.allSatisfy(seasonal))
+        XCTAssertTrue(springTexts.contains { $0.contains("paper") }, "the material comes from the description")
+    }
+}
