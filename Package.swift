@@ -127,7 +127,11 @@ let package = Package(
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
         .testTarget(
             name: "ServerTests",
-            dependencies: ["Server", "GPT", "Tokenizer", .product(name: "Hummingbird", package: "hummingbird")]
+            dependencies: [
+                "Server", "GPT", "Tokenizer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
     ]
 )

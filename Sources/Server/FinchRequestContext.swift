@@ -17,3 +17,11 @@ public struct FinchRequestContext: RequestContext {
 
     public var requestDecoder: JSONDecoder { JSONDecoder() }
 }
+
+extension Request {
+    /// The JSON body as `T`. Unlike `Request.decode`, a decoding failure stays a `DecodingError`,
+    /// so the error object can name the field at fault.
+    func decodeJSON<T: Decodable>(as type: T.Type, context: FinchRequestContext) async throws -> T {
+        try await context.requestDecoder.decode(type, from: self, context: context)
+    }
+}

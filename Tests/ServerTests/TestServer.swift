@@ -3,6 +3,7 @@ import GPT
 import Hummingbird
 import Logging
 import Server
+import ServiceLifecycle
 import Tokenizer
 
 /// A real Finch server on a free loopback port, serving a small random model with the project's
@@ -11,6 +12,7 @@ final class TestServer: @unchecked Sendable {
     let port: Int
     let model: LanguageModel
     let metrics: ServerMetrics
+    private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
     static let tokenizer: GPT2Tokenizer = {
@@ -40,21 +42,24 @@ final class TestServer: @unchecked Sendable {
             logger: logger, metrics: metrics,
             loadModel: loadModel ?? { model },
             onListening: { port in portContinuation.yield(port) })
-        let task = Task { try await app.run() }
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let task = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw HTTPTestError("the server did not start") }
-        return TestServer(port: port, model: model, metrics: metrics, task: task)
+        return TestServer(port: port, model: model, metrics: metrics, group: group, task: task)
     }
 
-    private init(port: Int, model: LanguageModel, metrics: ServerMetrics, task: Task<Void, any Error>) {
+    private init(port: Int, model: LanguageModel, metrics: ServerMetrics, group: ServiceGroup, task: Task<Void, any Error>) {
         self.port = port
         self.model = model
         self.metrics = metrics
+        self.group = group
         self.task = task
     }
 
+    /// Shuts down as `serve` does on SIGTERM: the listener closes, the scheduler stops.
     func stop() async {
-        task.cancel()
+        await group.triggerGracefulShutdown()
         _ = await task.result
     }
 

@@ -15,7 +15,7 @@ struct ErrorMiddleware: RouterMiddleware {
             response = try await next(request, context)
         } catch {
             let apiError = APIError.from(error, method: request.method, path: request.uri.path, bodyLimit: FinchRequestContext.bodyLimit)
-            if apiError.status.kind == .serverError {
+            if apiError.status == .internalServerError {
                 context.logger.error("\(request.method) \(request.uri.path) failed: \(apiError.message)")
             }
             response = apiError.response()

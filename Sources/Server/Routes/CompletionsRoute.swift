@@ -54,7 +54,7 @@ enum CompletionsRoute {
 
     static func add(to router: Router<FinchRequestContext>, host: ModelHost) {
         router.post("/v1/completions") { request, context -> Response in
-            let body = try await request.decode(as: CompletionRequest.self, context: context)
+            let body = try await request.decodeJSON(as: CompletionRequest.self, context: context)
             let scheduler = try host.requireScheduler()
             let job = try body.job(for: scheduler.model)
             let header = Header(id: "cmpl-\(UUID().uuidString.lowercased())", created: Int(Date().timeIntervalSince1970),

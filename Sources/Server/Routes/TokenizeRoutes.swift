@@ -22,12 +22,12 @@ enum TokenizeRoutes {
 
     static func add(to router: Router<FinchRequestContext>, host: ModelHost) {
         router.post("/tokenize") { request, context -> Response in
-            let body = try await request.decode(as: TokenizeRequest.self, context: context)
+            let body = try await request.decodeJSON(as: TokenizeRequest.self, context: context)
             let tokenizer = try host.requireScheduler().model.tokenizer
             return JSONResponse.make(TokenizeResponse(tokens: tokenizer.encode(body.content, allowSpecial: true)))
         }
         router.post("/detokenize") { request, context -> Response in
-            let body = try await request.decode(as: DetokenizeRequest.self, context: context)
+            let body = try await request.decodeJSON(as: DetokenizeRequest.self, context: context)
             let tokenizer = try host.requireScheduler().model.tokenizer
             if let bad = body.tokens.firstIndex(where: { $0 < 0 || $0 >= tokenizer.vocabSize }) {
                 throw APIError.invalidRequest(
