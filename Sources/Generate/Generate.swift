@@ -5,7 +5,7 @@ struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
         abstract: "Sample text from a Finch or Hugging Face GPT-2 checkpoint, benchmark it, quantize it.",
-        subcommands: [SampleCommand.self, BenchmarkCommand.self, QuantizeCommand.self],
+        subcommands: [SampleCommand.self, BenchmarkCommand.self, QuantizeCommand.self, BatchBenchmarkCommand.self],
         defaultSubcommand: SampleCommand.self
     )
 }

@@ -14,7 +14,7 @@ final class StreamingFloatLinearTests: XCTestCase {
             let bias = (0..<outFeatures).map { _ in generator.nextNormal() }
             for rowsAreOutputs in [false, true] {
                 for withBias in [false, true] {
-                    for rows in [1, 3] {
+                    for rows in [1, 3, StreamingFloatLinear.batchedRowLimit + 1] {
                         let x = (0..<(rows * inFeatures)).map { _ in generator.nextNormal() }
                         var expected = [Float](repeating: 0, count: rows * outFeatures)
                         var actual = [Float](repeating: .nan, count: rows * outFeatures)

@@ -106,8 +106,8 @@ final class QuantizedMatrixTests: XCTestCase {
                     let matrix = try quantize(data.normal(inFeatures * outFeatures), inFeatures, outFeatures, layout, groupSize)
                     let bias = data.normal(outFeatures)
                     let weights = referenceWeights(matrix)
-                    // 7 = 4 + 2 + 1 input rows: every tile height the kernel has.
-                    for rows in [1, 2, 7] {
+                    // 15 = 8 + 4 + 2 + 1 input rows: every tile height the kernel has.
+                    for rows in [1, 2, 7, 15] {
                         let x = data.normal(rows * inFeatures)
                         let what = "\(rows) rows \(inFeatures)→\(outFeatures) \(layout) group \(groupSize)"
                         assertMatches(multiplyRows(matrix, x, rows: rows, bias: nil),

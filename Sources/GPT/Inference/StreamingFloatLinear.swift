@@ -9,18 +9,27 @@ import Tensor
 ///   each load of x, rows split over the cores in contiguous ranges.
 /// Keeping batch-1 products off OpenBLAS also keeps its worker threads from spinning
 /// (`sched_yield`) on the cores while the rest of the step runs: a fifth of the decode time on 2 cores.
-/// Several rows (prefill, perplexity) go to the wrapped operator's GEMM.
+/// Several rows (prefill, perplexity) go to the wrapped operator's GEMM, except the head of a
+/// batched decoding step (a few rows against `wte`): OpenBLAS packs the 103 MB table for each
+/// such product, where `batchedRowDotProducts` reads it once.
 public struct StreamingFloatLinear: LinearOperator, @unchecked Sendable {
     public let base: FloatLinear
 
     public var inFeatures: Int { base.inFeatures }
     public var outFeatures: Int { base.outFeatures }
+    /// Up to this many rows against an `[out, in]` weight take the streaming kernel.
+    public static let batchedRowLimit = 16
 
     public init(_ base: FloatLinear) {
         self.base = base
     }
 
     public func apply(rows: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        if rows > 1, rows <= Self.batchedRowLimit, base.rowsAreOutputs {
+            Self.batchedRowDotProducts(weight: base.weight, bias: base.bias, inFeatures: inFeatures,
+                                       outFeatures: outFeatures, rows: rows, x: input, y: output)
+            return
+        }
         guard rows == 1 else {
             base.apply(rows: rows, input: input, output: output)
             return
@@ -48,6 +57,27 @@ public struct StreamingFloatLinear: LinearOperator, @unchecked Sendable {
                 r += 1
             }
             if let bias { for r in range { y[r] += bias[r] } }
+        }
+    }
+
+    /// y[j, out] = W[out, :] · x[j, :] (+ bias) for `rows` input rows and W stored [out, in]:
+    /// each block of four weight rows is read from memory once and stays in L1 for every input
+    /// row, and each output gets exactly the arithmetic of the one-row kernel.
+    static func batchedRowDotProducts(weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, inFeatures: Int,
+                                      outFeatures: Int, rows: Int, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        Parallel.forEachChunk(outFeatures, costPerItem: inFeatures * rows) { range in
+            var r = range.lowerBound
+            while r + 4 <= range.upperBound {
+                for j in 0..<rows {
+                    fourRowDots(weight + r * inFeatures, columns: inFeatures, x: x + j * inFeatures, y: y + j * outFeatures + r)
+                }
+                r += 4
+            }
+            while r < range.upperBound {
+                for j in 0..<rows { y[j * outFeatures + r] = VectorMath.dot(weight + r * inFeatures, x + j * inFeatures, inFeatures) }
+                r += 1
+            }
+            if let bias { for j in 0..<rows { for r in range { y[j * outFeatures + r] += bias[r] } } }
         }
     }
 

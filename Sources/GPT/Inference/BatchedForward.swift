@@ -1,0 +1,188 @@
+import Tensor
+
+/// One sequence's keys and values, per block `[contextLength, C]`, and how many positions they hold.
+/// Pages of the buffers are touched only as positions fill (large `FloatBuffer`s are lazily
+/// zeroed maps), so a short narrative costs a few pages, not a whole context.
+final class KeyValueCache {
+    let keys: [FloatBuffer]
+    let values: [FloatBuffer]
+    var position = 0
+
+    init(config: GPTConfig) {
+        let size = config.contextLength * config.embeddingSize
+        keys = (0..<config.layerCount).map { _ in FloatBuffer(count: size) }
+        values = (0..<config.layerCount).map { _ in FloatBuffer(count: size) }
+    }
+}
+
+/// The forward pass over rows from several sequences at once: every projection runs once over
+/// all rows (a GEMM, or the multi-row int8 kernel), while attention, positions and the KV cache
+/// stay per sequence. A decoding sequence contributes one row, a prefilling one a chunk of its
+/// prompt; both kinds share the step.
+final class BatchedForward {
+    /// A run of consecutive tokens of one sequence, appended to its cache at its position.
+    struct Segment {
+        let cache: KeyValueCache
+        let tokens: ArraySlice<Int>
+        /// Whether the logits after the segment's last token are wanted (the end of its pending input).
+        let wantsLogits: Bool
+    }
+
+    let weights: InferenceWeights
+    let config: GPTConfig
+    private var rowCapacity = 0
+    // Work buffers for `rowCapacity` rows, grown when a step needs more.
+    private var residual, normed, attentionOut, projected: FloatBuffer  // [R, C]
+    private var qkv: FloatBuffer     // [R, 3C]
+    private var hidden: FloatBuffer  // [R, 4C]
+    /// The final-LayerNormed rows whose logits are wanted, gathered [S, C], and their logits [S, V].
+    private var lastRows: FloatBuffer
+    private(set) var logits: FloatBuffer
+    private var logitsCapacity = 0
+    /// One attention-score row `[contextLength]` per worker thread.
+    private let scoreRows: FloatBuffer
+
+    init(weights: InferenceWeights) {
+        self.weights = weights
+        config = weights.model.config
+        residual = FloatBuffer(count: 0)
+        normed = residual
+        attentionOut = residual
+        projected = residual
+        qkv = residual
+        hidden = residual
+        lastRows = residual
+        logits = residual
+        scoreRows = FloatBuffer(count: Parallel.coreCount * config.contextLength)
+    }
+
+    private func reserve(rows: Int, logitRows: Int) {
+        let c = config.embeddingSize
+        if rows > rowCapacity {
+            rowCapacity = rows
+            residual = FloatBuffer(count: rows * c)
+            normed = FloatBuffer(count: rows * c)
+            attentionOut = FloatBuffer(count: rows * c)
+            projected = FloatBuffer(count: rows * c)
+            qkv = FloatBuffer(count: rows * 3 * c)
+            hidden = FloatBuffer(count: rows * 4 * c)
+        }
+        if logitRows > logitsCapacity {
+            logitsCapacity = logitRows
+            lastRows = FloatBuffer(count: logitRows * c)
+            logits = FloatBuffer(count: logitRows * config.vocabSize)
+        }
+    }
+
+    /// Runs `segments` (each fits its cache's remaining context, token ids already checked),
+    /// advances their caches, and leaves in `logits` one row `[V]` per segment that wants
+    /// logits, in segment order.
+    func run(_ segments: [Segment]) {
+        let rows = segments.reduce(0) { $0 + $1.tokens.count }
+        let logitRows = segments.reduce(0) { $0 + ($1.wantsLogits ? 1 : 0) }
+        guard rows > 0 else { return }
+        reserve(rows: rows, logitRows: logitRows)
+        let c = config.embeddingSize, model = weights.model
+        let p = model.parameters.pointer
+        let x = residual.pointer
+        var starts: [Int] = []  // each segment's first row
+        var row = 0
+        for segment in segments {
+            starts.append(row)
+            let wpe = p + model.layout.positionEmbedding + segment.cache.position * c
+            for (i, token) in segment.tokens.enumerated() {
+                weights.tokenEmbedding(token, x + row * c)
+                Elementwise.accumulate(into: x + row * c, from: wpe + i * c, count: c)
+                row += 1
+            }
+        }
+        for (l, block) in weights.blocks.enumerated() {
+            let offsets = model.layout.blocks[l]
+            LayerNorm.forward(out: normed.pointer, mean: nil, rstd: nil, input: x,
+                              weight: p + offsets.ln1Weight, bias: p + offsets.ln1Bias,
+                              rows: rows, channels: c, eps: config.layerNormEpsilon)
+            block.attention.apply(rows: rows, input: normed.pointer, output: qkv.pointer)
+            attend(layer: l, segments: segments, starts: starts)
+            block.attentionProjection.apply(rows: rows, input: attentionOut.pointer, output: projected.pointer)
+            Elementwise.accumulate(into: x, from: projected.pointer, count: rows * c)
+
+            LayerNorm.forward(out: normed.pointer, mean: nil, rstd: nil, input: x,
+                              weight: p + offsets.ln2Weight, bias: p + offsets.ln2Bias,
+                              rows: rows, channels: c, eps: config.layerNormEpsilon)
+            block.fc.apply(rows: rows, input: normed.pointer, output: hidden.pointer)
+            GELU.forward(out: hidden.pointer, input: hidden.pointer, count: rows * 4 * c)
+            block.fcProjection.apply(rows: rows, input: hidden.pointer, output: projected.pointer)
+            Elementwise.accumulate(into: x, from: projected.pointer, count: rows * c)
+        }
+        for segment in segments { segment.cache.position += segment.tokens.count }
+        guard logitRows > 0 else { return }
+        // Only each wanting segment's last row reaches the head: one [S, C] · [C, V] product.
+        var gathered = 0
+        for (segment, start) in zip(segments, starts) where segment.wantsLogits {
+            (lastRows.pointer + gathered * c).update(from: x + (start + segment.tokens.count - 1) * c, count: c)
+            gathered += 1
+        }
+        LayerNorm.forward(out: lastRows.pointer, mean: nil, rstd: nil, input: lastRows.pointer,
+                          weight: p + model.layout.lnFinalWeight, bias: p + model.layout.lnFinalBias,
+                          rows: logitRows, channels: c, eps: config.layerNormEpsilon)
+        weights.head.apply(rows: logitRows, input: lastRows.pointer, output: logits.pointer)
+    }
+
+    /// Appends every segment's new keys and values to its cache in block `layer`, then attends
+    /// each new query to its own sequence's cached positions up to its own. The (segment, head)
+    /// pairs are independent and spread over the cores.
+    private func attend(layer: Int, segments: [Segment], starts: [Int]) {
+        let c = config.embeddingSize, heads = config.headCount, headSize = config.headSize
+        let qkv = qkv.pointer, out = attentionOut.pointer
+        for (segment, start) in zip(segments, starts) {
+            let k = segment.cache.keys[layer].pointer, v = segment.cache.values[layer].pointer
+            for i in 0..<segment.tokens.count {
+                let position = segment.cache.position + i, source = qkv + (start + i) * 3 * c
+                (k + position * c).update(from: source + c, count: c)
+                (v + position * c).update(from: source + 2 * c, count: c)
+            }
+        }
+        let scale = 1 / Float(headSize).squareRoot()
+        let contextLength = config.contextLength
+        let averageCost = segments.reduce(0) { $0 + $1.tokens.count * ($1.cache.position + $1.tokens.count) } * headSize * 2
+            / max(1, segments.count)
+        let scoreRows = scoreRows.pointer
+        Parallel.forEachChunkIndexed(segments.count * heads, costPerItem: averageCost) { thread, items in
+            let scores = scoreRows + thread * contextLength
+            for item in items {
+                let segment = segments[item / heads], h = item % heads, offset = h * headSize
+                let keys = segment.cache.keys[layer].pointer + offset
+                let values = segment.cache.values[layer].pointer + offset
+                for i in 0..<segment.tokens.count {
+                    let row = starts[item / heads] + i, visible = segment.cache.position + i + 1
+                    let query = qkv + row * 3 * c + offset
+                    for j in 0..<visible { scores[j] = VectorMath.dot(query, keys + j * c, headSize) }
+                    Softmax.causalForward(probs: scores, scores: scores, rows: 1, columns: visible,
+                                          offset: visible - 1, scale: scale)
+                    Self.weightedSum(scores, values, count: visible, stride: c, width: headSize,
+                                     into: out + row * c + offset)
+                }
+            }
+        }
+    }
+
+    /// out[width] = Σ_j weights[j] · rows[j · stride ..< j · stride + width].
+    private static func weightedSum(_ weights: UnsafePointer<Float>, _ rows: UnsafePointer<Float>, count: Int,
+                                    stride: Int, width: Int, into out: UnsafeMutablePointer<Float>) {
+        out.update(repeating: 0, count: width)
+        let vectorEnd = width & ~7
+        for j in 0..<count {
+            let weight = weights[j], row = rows + j * stride
+            let w = VectorMath.Vector(repeating: weight)
+            var d = 0
+            while d < vectorEnd {
+                VectorMath.store(VectorMath.load(out + d).addingProduct(VectorMath.load(row + d), w), out + d)
+                d += 8
+            }
+            while d < width {
+                out[d] += weight * row[d]
+                d += 1
+            }
+        }
+    }
+}

@@ -1,0 +1,175 @@
+/// Names one sequence of a `BatchedGenerator`, unique for the generator's lifetime.
+public struct SequenceID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let rawValue: Int
+    public static func < (a: SequenceID, b: SequenceID) -> Bool { a.rawValue < b.rawValue }
+    public var description: String { "#\(rawValue)" }
+}
+
+/// What one step produced for one sequence.
+public struct TokenEvent: Equatable, Sendable {
+    /// The token sampled this step; nil when the sequence ended without one (a stop token).
+    public var token: Int?
+    /// Set on the sequence's last event: it has left the batch.
+    public var stopReason: StopReason?
+
+    public init(token: Int?, stopReason: StopReason?) {
+        self.token = token
+        self.stopReason = stopReason
+    }
+}
+
+/// Generates many sequences together: each `step()` is one batched forward over every active
+/// sequence (the projections read each weight once for all of them), and new sequences may
+/// join between any two steps — what a page of narratives and a server's continuous batching
+/// both need. Each sequence keeps its own KV cache, position, sampler and stop tokens, so its
+/// tokens are the ones `TokenGenerator` gives it alone (with greedy decoding, token for token;
+/// with a seeded sampler, draw for draw).
+///
+/// A joining prompt is prefilled in chunks inside the same forward as the decoding rows, at
+/// most `tokensPerStep` rows a step in all (decoding rows first), so a long prompt never stalls
+/// the sequences already streaming. Stop strings are text, so they stay with the caller (as with
+/// `TokenGenerator`): decode, watch with `StopStringFilter`, and `cancel` the sequence.
+public final class BatchedGenerator {
+    private struct ActiveSequence {
+        let id: SequenceID
+        let cache: KeyValueCache
+        var sampler: Sampler
+        let stopTokens: Set<Int>
+        let maxNewTokens: Int
+        /// Tokens to run before the next sample: the prompt's unprefilled part, then the last sampled token.
+        var pending: [Int]
+        var pendingStart = 0
+        var history: Set<Int>
+        var produced = 0
+    }
+
+    public let weights: InferenceWeights
+    public let config: GPTConfig
+    /// Rows one forward may run (decoding rows always run; prefill chunks fill the rest).
+    public let tokensPerStep: Int
+    private let forward: BatchedForward
+    /// In the order they joined.
+    private var sequences: [ActiveSequence] = []
+    /// Caches of sequences that left, reused by the next ones.
+    private var freeCaches: [KeyValueCache] = []
+    private var nextID = 0
+
+    public init(weights: InferenceWeights, tokensPerStep: Int = 256) throws {
+        guard tokensPerStep >= 1 else { throw GPTError.invalidInput("tokens per step must be at least 1 (got \(tokensPerStep))") }
+        self.weights = weights
+        config = weights.model.config
+        self.tokensPerStep = tokensPerStep
+        forward = BatchedForward(weights: weights)
+    }
+
+    /// Sequences that have not finished (prefilling or decoding).
+    public var activeCount: Int { sequences.count }
+    public var isEmpty: Bool { sequences.isEmpty }
+    public var activeIDs: [SequenceID] { sequences.map(\.id) }
+
+    /// Queues a sequence to start at the next step. `prompt` must fit the context (see
+    /// `TokenGenerator.fitPrompt`) and hold valid ids; `maxNewTokens` 0 ends it at the next step
+    /// with no token.
+    @discardableResult
+    public func add(prompt: [Int], sampler: Sampler, maxNewTokens: Int, stopTokens: Set<Int> = []) throws -> SequenceID {
+        guard !prompt.isEmpty else { throw GPTError.invalidInput("nothing to run: the prompt has no tokens") }
+        guard prompt.count <= config.contextLength else {
+            throw GPTError.invalidInput("\(prompt.count) tokens exceed the model's context of \(config.contextLength)")
+        }
+        if let bad = prompt.first(where: { $0 < 0 || $0 >= config.vocabSize }) {
+            throw GPTError.invalidInput("token id \(bad) is outside the vocabulary (size \(config.vocabSize))")
+        }
+        guard maxNewTokens >= 0 else { throw GPTError.invalidInput("max new tokens must be ≥ 0 (got \(maxNewTokens))") }
+        let id = SequenceID(rawValue: nextID)
+        nextID += 1
+        let cache = freeCaches.popLast() ?? KeyValueCache(config: config)
+        cache.position = 0
+        sequences.append(ActiveSequence(id: id, cache: cache, sampler: sampler, stopTokens: stopTokens,
+                                  maxNewTokens: maxNewTokens, pending: prompt, history: Set(prompt)))
+        return id
+    }
+
+    /// Removes a sequence at once (a client that left, a stop string seen); its cache is reused.
+    /// Returns false when it had already finished.
+    @discardableResult
+    public func cancel(_ id: SequenceID) -> Bool {
+        guard let index = sequences.firstIndex(where: { $0.id == id }) else { return false }
+        freeCaches.append(sequences.remove(at: index).cache)
+        return true
+    }
+
+    /// Runs one batched forward and samples the next token of every sequence whose pending
+    /// input is complete. Returns an event for each sequence that sampled a token or finished;
+    /// a sequence still prefilling a long prompt has none. Finished sequences leave the batch.
+    @discardableResult
+    public func step() -> [SequenceID: TokenEvent] {
+        var events: [SequenceID: TokenEvent] = [:]
+        for sequence in sequences where sequence.maxNewTokens == 0 {
+            events[sequence.id] = TokenEvent(token: nil, stopReason: .maxNewTokens)
+        }
+        retire(events.keys)
+
+        // Decoding rows first, then prompt chunks in joining order while the budget lasts.
+        var segments: [BatchedForward.Segment] = []
+        var scheduled: [(index: Int, count: Int)] = []
+        var budget = tokensPerStep - sequences.filter { $0.pending.count - $0.pendingStart == 1 }.count
+        for decoding in [true, false] {
+            for (index, sequence) in sequences.enumerated() {
+                let remaining = sequence.pending.count - sequence.pendingStart
+                guard (remaining == 1) == decoding else { continue }
+                let count = decoding ? 1 : min(remaining, budget)
+                guard count > 0 else { continue }
+                if !decoding { budget -= count }
+                let tokens = sequence.pending[sequence.pendingStart..<(sequence.pendingStart + count)]
+                segments.append(.init(cache: sequence.cache, tokens: tokens, wantsLogits: count == remaining))
+                scheduled.append((index, count))
+            }
+        }
+        forward.run(segments)
+
+        let vocabulary = config.vocabSize
+        var logitRow = 0
+        var finished: [SequenceID] = []
+        for (index, count) in scheduled {
+            sequences[index].pendingStart += count
+            guard sequences[index].pendingStart == sequences[index].pending.count else { continue }
+            let logits = UnsafeBufferPointer(start: forward.logits.pointer + logitRow * vocabulary, count: vocabulary)
+            logitRow += 1
+            let event = sample(&sequences[index], logits: logits)
+            events[sequences[index].id] = event
+            if event.stopReason != nil { finished.append(sequences[index].id) }
+        }
+        retire(finished)
+        return events
+    }
+
+    /// Steps until every sequence has finished, collecting each one's tokens and why it ended.
+    public func runToCompletion() -> [SequenceID: (tokens: [Int], stopReason: StopReason)] {
+        var tokens: [SequenceID: [Int]] = [:]
+        var results: [SequenceID: (tokens: [Int], stopReason: StopReason)] = [:]
+        while !isEmpty {
+            for (id, event) in step() {
+                if let token = event.token { tokens[id, default: []].append(token) }
+                if let reason = event.stopReason { results[id] = (tokens[id] ?? [], reason) }
+            }
+        }
+        return results
+    }
+
+    /// `TokenGenerator.generate`'s rules for one sampled token.
+    private func sample(_ sequence: inout ActiveSequence, logits: UnsafeBufferPointer<Float>) -> TokenEvent {
+        let token = sequence.sampler.next(logits: logits, history: sequence.history)
+        if sequence.stopTokens.contains(token) { return TokenEvent(token: nil, stopReason: .stopToken) }
+        sequence.produced += 1
+        sequence.history.insert(token)
+        if sequence.produced >= sequence.maxNewTokens { return TokenEvent(token: token, stopReason: .maxNewTokens) }
+        if sequence.cache.position >= config.contextLength { return TokenEvent(token: token, stopReason: .contextFull) }
+        sequence.pending = [token]
+        sequence.pendingStart = 0
+        return TokenEvent(token: token, stopReason: nil)
+    }
+
+    private func retire<IDs: Sequence<SequenceID>>(_ ids: IDs) {
+        for id in ids { cancel(id) }
+    }
+}

@@ -1,0 +1,82 @@
+import ArgumentParser
+import CommandLineSupport
+import Foundation
+import GPT
+
+/// `generate batch-benchmark`: per-step decode time of a batch of sequences against one,
+/// on a checkpoint or on random weights of a preset size.
+struct BatchBenchmarkCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "batch-benchmark",
+        abstract: "Measure a batched decoding step (N sequences in one forward) against a step of one sequence.")
+
+    @Option(help: "Checkpoint directory, float or int8 (or use --preset for random weights).")
+    var checkpoint: String?
+
+    @Option(help: "Random weights of this size instead of a checkpoint: tiny, small, slm60m or gpt2.")
+    var preset: String?
+
+    @Flag(help: "Quantize the float weights to int8 as they load.")
+    var int8 = false
+
+    @Option(parsing: .unconditional, help: "Sequences generated together.")
+    var batch = 10
+
+    @Option(parsing: .unconditional, help: "Prompt length of every sequence, random ids from a fixed seed.")
+    var promptTokens = 64
+
+    @Option(parsing: .unconditional, help: "Greedy tokens generated per sequence.")
+    var newTokens = 48
+
+    @Option(parsing: .unconditional, help: "Runs (each one sequence alone, then the batch).")
+    var repeats = 3
+
+    @Flag(help: "Print one JSON object on one line instead of a table.")
+    var json = false
+
+    mutating func run() throws {
+        try runReportingErrors {
+            let weights = try loadWeights()
+            let result = try BatchedDecodeBenchmark.run(weights: weights, batch: batch, promptTokens: promptTokens,
+                                                        newTokens: newTokens, repeats: repeats)
+            if json {
+                let fields: [String: Any] = [
+                    "batch": result.batch,
+                    "prefill_ms": result.prefillMilliseconds,
+                    "batch_step_ms_p50": result.batchStepMillisecondsP50,
+                    "batch_step_ms_p95": result.batchStepMillisecondsP95,
+                    "single_step_ms_p50": result.singleStepMillisecondsP50,
+                    "step_cost_ratio": result.stepCostRatio,
+                    "batch_tokens_per_s": result.batchTokensPerSecond,
+                    "single_tokens_per_s": result.singleTokensPerSecond,
+                ]
+                let line = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
+                print(String(decoding: line, as: UTF8.self))
+                return
+            }
+            print("\(checkpoint ?? "random \(preset ?? "")") \(int8 ? "int8" : "fp32"), \(batch) sequences of \(promptTokens) + \(newTokens) tokens, \(repeats) runs")
+            print(String(format: "prefill of the batch   %.1f ms", result.prefillMilliseconds))
+            print(String(format: "step, 1 sequence       %.2f ms p50 (%.1f tokens/s)", result.singleStepMillisecondsP50,
+                         result.singleTokensPerSecond))
+            print(String(format: "step, %d sequences     %.2f ms p50, %.2f ms p95 (%.1f tokens/s)", batch,
+                         result.batchStepMillisecondsP50, result.batchStepMillisecondsP95, result.batchTokensPerSecond))
+            print(String(format: "cost of a batch step   %.2f× one sequence's", result.stepCostRatio))
+        }
+    }
+
+    private func loadWeights() throws -> InferenceWeights {
+        switch (checkpoint, preset) {
+        case let (directory?, nil):
+            return try InferenceCheckpoint.load(directory: directory, quantize: int8).weights
+        case let (nil, name?):
+            guard let config = GPTConfig.presets[name] else {
+                throw ValidationError("--preset must be one of \(GPTConfig.presets.keys.sorted().joined(separator: ", ")) (got \(name))")
+            }
+            let model = GPTModel(config: config, seed: 0)
+            if int8 { return try InferenceWeights(model: model, int8: try Int8ModelWeights(quantizing: model)) }
+            return InferenceWeights(model: model).streamingFloatProjections()
+        default:
+            throw ValidationError("give exactly one of --checkpoint and --preset")
+        }
+    }
+}
