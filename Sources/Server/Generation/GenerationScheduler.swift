@@ -5,10 +5,12 @@ import Tokenizer
 /// Owns the model and runs every completion on one thread of its own, off the request tasks
 /// (the forward passes are long, CPU-bound and already spread over the cores by the kernels).
 ///
-/// Up to `parallel` completions are active at once; each step advances every active one by one
-/// token, so concurrent streams progress together and a new request starts at the next step.
-/// The rest wait in arrival order. A completion whose stream is dropped — its client went away —
-/// leaves at the next step and frees its slot.
+/// Continuous batching: up to `parallel` completions are active at once, and each step is one
+/// batched forward (`BatchedGenerator`) that advances all of them by a token — the projections
+/// read each weight once for the whole batch, which is what makes 8 streams cheaper than 8
+/// times one. A new request joins at the next step (its prompt prefilled in chunks beside the
+/// decoding rows), a finished one leaves at once, the rest wait in arrival order. A completion
+/// whose stream is dropped — its client went away — leaves at the next step and frees its slot.
 public final class GenerationScheduler: @unchecked Sendable {
     public let model: LanguageModel
     public let parallel: Int
@@ -90,52 +92,58 @@ public final class GenerationScheduler: @unchecked Sendable {
     // MARK: The generation thread
 
     private func run() {
-        var slots: [DecodingSlot] = []
-        var freeSessions: [InferenceSession] = []
+        let generator: BatchedGenerator
+        do {
+            generator = try BatchedGenerator(weights: model.weights)
+        } catch {
+            failEverything("the batched generator cannot start: \(error)")
+            return
+        }
+        var completions: [SequenceID: ActiveCompletion] = [:]
+        var sequenceOfJob: [Int: SequenceID] = [:]
         while true {
-            let (admitted, cancelled, stopping) = nextStep(activeCount: slots.count)
-            if stopping, slots.isEmpty, admitted.isEmpty { return }
-            slots.removeAll { slot in
-                guard cancelled.contains(slot.id) else { return false }
-                slot.continuation.finish()
-                freeSessions.append(slot.session)
-                retire(slot)
-                return true
+            let (admitted, cancelled, stopping) = nextStep(activeCount: completions.count)
+            if stopping, completions.isEmpty, admitted.isEmpty { return }
+            for jobID in cancelled {
+                guard let sequence = sequenceOfJob.removeValue(forKey: jobID), let completion = completions.removeValue(forKey: sequence)
+                else { continue }
+                generator.cancel(sequence)
+                completion.continuation.finish()
+                retire(completion)
             }
             for pending in admitted {
-                let session = freeSessions.popLast() ?? InferenceSession(weights: model.weights)
                 do {
-                    slots.append(try DecodingSlot(id: pending.id, job: pending.job, session: session, tokenizer: model.tokenizer,
-                                                  continuation: pending.continuation, arrival: pending.arrival))
+                    var sampler = try Sampler(parameters: pending.job.sampling, seed: pending.job.seed)
+                    sampler.vocabularyLimit = model.tokenizer.vocabSize
+                    let sequence = try generator.add(prompt: pending.job.prompt, sampler: sampler,
+                                                     maxNewTokens: pending.job.maxNewTokens, stopTokens: stopTokens)
+                    completions[sequence] = ActiveCompletion(jobID: pending.id, job: pending.job, tokenizer: model.tokenizer,
+                                                             continuation: pending.continuation, arrival: pending.arrival)
+                    sequenceOfJob[pending.id] = sequence
                     metrics.promptTokens.increment(by: Int64(pending.job.prompt.count))
                 } catch {
                     fail(pending.continuation, error)
-                    freeSessions.append(session)
                     condition.lock()
                     shared.activeIDs.remove(pending.id)
                     condition.unlock()
                 }
             }
-            metrics.activeSlots.set(Double(slots.count))
-            slots.removeAll { slot in
-                let before = slot.produced
-                let finished: Bool
-                do {
-                    finished = try slot.advance(stopTokens: stopTokens) != nil
-                } catch {
-                    fail(slot.continuation, error)
-                    finished = true
-                }
-                metrics.generatedTokens.increment(by: Int64(slot.produced - before))
-                if before == 0, let first = slot.firstTokenTime {
-                    metrics.timeToFirstToken.record(Self.seconds(first - slot.arrival))
-                }
-                guard finished else { return false }
-                freeSessions.append(slot.session)
-                retire(slot)
-                return true
+            metrics.activeSlots.set(Double(completions.count))
+            guard !generator.isEmpty else { continue }
+            // One batched forward for every active completion.
+            for (sequence, event) in generator.step() {
+                guard let completion = completions[sequence] else { continue }
+                if !completion.hasStarted { metrics.timeToFirstToken.record(Self.seconds(.now - completion.arrival)) }
+                let before = completion.produced
+                let finished = completion.receive(event) != nil
+                metrics.generatedTokens.increment(by: Int64(completion.produced - before))
+                guard finished else { continue }
+                generator.cancel(sequence)
+                completions[sequence] = nil
+                sequenceOfJob[completion.jobID] = nil
+                retire(completion)
             }
-            metrics.activeSlots.set(Double(slots.count))
+            metrics.activeSlots.set(Double(completions.count))
         }
     }
 
@@ -159,11 +167,20 @@ public final class GenerationScheduler: @unchecked Sendable {
         return (admitted, cancelled, shared.isStopping)
     }
 
-    private func retire(_ slot: DecodingSlot) {
+    private func retire(_ completion: ActiveCompletion) {
         metrics.completions.increment()
-        metrics.completionDuration.record(Self.seconds(.now - slot.arrival))
+        metrics.completionDuration.record(Self.seconds(.now - completion.arrival))
         condition.lock()
-        shared.activeIDs.remove(slot.id)
+        shared.activeIDs.remove(completion.jobID)
+        condition.unlock()
+    }
+
+    /// Only if the generator cannot even be built: every request then gets the reason.
+    private func failEverything(_ message: String) {
+        condition.lock()
+        shared.isStopping = true
+        for pending in shared.waiting { fail(pending.continuation, message) }
+        shared.waiting.removeAll()
         condition.unlock()
     }
 
