@@ -19,11 +19,12 @@ let kernelCFlags = ["-O3"]
 
 let package = Package(
     name: "Finch",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "train", targets: ["Train"]),
         .executable(name: "generate", targets: ["Generate"]),
         .executable(name: "recommend", targets: ["RecommendCLI"]),
+        .executable(name: "serve", targets: ["Serve"]),
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "GPT", targets: ["GPT"]),
         .library(name: "Tokenizer", targets: ["Tokenizer"]),
@@ -32,10 +33,15 @@ let package = Package(
         .library(name: "Recommend", targets: ["Recommend"]),
         .library(name: "Embedding", targets: ["Embedding"]),
         .library(name: "Narrative", targets: ["Narrative"]),
+        .library(name: "Server", targets: ["Server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -83,6 +89,26 @@ let package = Package(
             dependencies: [
                 "GPT", "LoRA", "Tokenizer", "Tensor", "CommandLineSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The HTTP server: OpenAI/llama.cpp-style completions over the GPT engine.
+        .target(
+            name: "Server",
+            dependencies: [
+                "GPT", "Tokenizer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "Serve",
+            dependencies: [
+                "Server", "GPT", "CommandLineSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -138,5 +164,13 @@ let package = Package(
         .testTarget(name: "RecommendTests", dependencies: ["Recommend", "Store"], exclude: ["Fixtures"]),
         .testTarget(name: "EmbeddingTests", dependencies: ["Embedding", "Tensor", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "NarrativeTests", dependencies: ["Narrative", "Store", "Recommend"]),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "Server", "GPT", "Tokenizer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
     ]
 )

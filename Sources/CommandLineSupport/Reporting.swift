@@ -16,6 +16,21 @@ public func runReportingErrors(_ body: () throws -> Void) throws {
     }
 }
 
+/// `runReportingErrors` for async command bodies (the server).
+public func runReportingErrors(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as ValidationError {
+        printError("error: \(error.message)")
+        throw ExitCode.failure
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        printError("error: \(error)")
+        throw ExitCode.failure
+    }
+}
+
 /// One line on stderr: progress and diagnostics, kept apart from the output a user pipes on.
 public func printError(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))

@@ -2,12 +2,12 @@ import ArgumentParser
 import Foundation
 
 /// Where the GPT-2 vocabulary is when `--vocab` is not given: the project's `data/gpt2`, found
-/// from the working directory or from the executable's location (`.build/release/generate`
+/// from the working directory or from the executable's location (`.build/release/generate` or `serve`
 /// sits two levels below the project), so the command works from anywhere in a checkout.
-enum VocabularyLocation {
-    static let projectPath = "data/gpt2"
+public enum VocabularyLocation {
+    public static let projectPath = "data/gpt2"
 
-    static func resolve(_ explicit: String?) throws -> String {
+    public static func resolve(_ explicit: String?) throws -> String {
         if let explicit { return explicit }
         var candidates = [FileManager.default.currentDirectoryPath]
         var folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()

@@ -1,0 +1,97 @@
+import ArgumentParser
+import CommandLineSupport
+import Foundation
+import GPT
+import Hummingbird
+import Logging
+import Server
+import Tokenizer
+
+/// `serve`: Finch's HTTP server — OpenAI-compatible completions (llama.cpp's endpoints) on a
+/// checkpoint, with Prometheus metrics.
+@main
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve a checkpoint over HTTP: /v1/completions (streaming), /tokenize, /detokenize, /health, /v1/models, /metrics.")
+
+    static let defaultCheckpoint = "checkpoints/narrator"
+
+    @Option(help: "Checkpoint directory for completions (float or int8); default \(Serve.defaultCheckpoint) when it exists.")
+    var checkpoint: String?
+
+    @Flag(help: "Quantize a float checkpoint to int8 weights as it loads.")
+    var int8 = false
+
+    @Option(help: "Tokenizer directory (encoder.json + vocab.bpe, or vocab.json + merges.txt); default: the project's data/gpt2.")
+    var vocab: String?
+
+    @Option(help: "Address to listen on; 0.0.0.0 exposes the server to the network.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on (0 picks a free one and prints it).")
+    var port = 8080
+
+    @Option(help: "Require 'Authorization: Bearer KEY' on every route but /health and /v1/models. Visible to other users in the process list: prefer --api-key-file.")
+    var apiKey: String?
+
+    @Option(help: "Read the API key from the first line of this file.")
+    var apiKeyFile: String?
+
+    @Option(help: "Most completions generated at once; the rest wait in a queue.")
+    var parallel = 4
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "info"
+
+    mutating func run() async throws {
+        try await runReportingErrors {
+            guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535 (got \(port))") }
+            guard (1...256).contains(parallel) else { throw ValidationError("--parallel must be in 1...256 (got \(parallel))") }
+            guard let level = Logger.Level(rawValue: logLevel) else {
+                throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")) (got \(logLevel))")
+            }
+            let checkpoint = try resolveCheckpoint()
+            // Fail before listening on what is quick to check: the config and the vocabulary.
+            _ = try Checkpoint.loadConfig(directory: checkpoint)
+            let tokenizer = try GPT2Tokenizer(directory: try VocabularyLocation.resolve(vocab))
+            let configuration = ServerConfiguration(host: host, port: port, apiKey: try resolveAPIKey(), parallel: parallel)
+
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+            let logger = Logger(label: "finch.serve")
+            let quantize = int8
+            let app = ServerApplication.make(
+                configuration: configuration, logger: logger,
+                loadModel: { try LanguageModel.load(checkpoint: checkpoint, tokenizer: tokenizer, quantize: quantize) },
+                onListening: { port in
+                    logger.info("listening on http://\(configuration.host):\(port) (loading \(checkpoint))")
+                })
+            try await app.runService()
+        }
+    }
+
+    private func resolveCheckpoint() throws -> String {
+        if let checkpoint { return checkpoint }
+        guard FileManager.default.fileExists(atPath: Serve.defaultCheckpoint + "/config.json") else {
+            throw ValidationError("--checkpoint is required: there is no \(Serve.defaultCheckpoint) (scripts/narrator builds it)")
+        }
+        return Serve.defaultCheckpoint
+    }
+
+    private func resolveAPIKey() throws -> String? {
+        if apiKey != nil, apiKeyFile != nil { throw ValidationError("give either --api-key or --api-key-file, not both") }
+        guard let apiKeyFile else {
+            if let apiKey, apiKey.isEmpty { throw ValidationError("--api-key must not be empty") }
+            return apiKey
+        }
+        guard let data = FileManager.default.contents(atPath: apiKeyFile),
+              let key = String(data: data, encoding: .utf8)?.split(whereSeparator: \.isNewline).first.map(String.init),
+              !key.trimmingCharacters(in: .whitespaces).isEmpty
+        else { throw ValidationError("--api-key-file \(apiKeyFile): cannot read a key from its first line") }
+        return key.trimmingCharacters(in: .whitespaces)
+    }
+}
