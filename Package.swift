@@ -42,15 +42,18 @@ let package = Package(
         .target(name: "Tokenizer", swiftSettings: fastMath),
         .target(name: "GPT", dependencies: ["Tensor", "Tokenizer"], swiftSettings: fastMath),
         .target(name: "LoRA", dependencies: ["GPT", "Tensor"], swiftSettings: fastMath),
+        // Open MPI loaded at run time (see Sources/CMPI/MPIRuntime.c for why not linked).
+        .target(name: "CMPI", path: "Sources/CMPI"),
+        .target(name: "DataParallel", dependencies: ["CMPI", "GPT"], swiftSettings: fastMath),
         // What both command-line tools print and how they fail: one error line, exit code 1.
         .target(
             name: "CommandLineSupport",
-            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Tensor", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "Train",
             dependencies: [
-                "GPT", "LoRA", "Tokenizer", "Tensor", "CommandLineSupport",
+                "GPT", "LoRA", "Tokenizer", "Tensor", "CommandLineSupport", "DataParallel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -94,5 +97,7 @@ let package = Package(
         .testTarget(name: "GPTTests", dependencies: ["GPT", "Tensor", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoRATests", dependencies: ["LoRA", "GPT", "Tensor", "TestSupport"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
+        // Runs the built `train` under mpirun; depends on Train so `swift test` builds it first.
+        .testTarget(name: "DataParallelTests", dependencies: ["Train", "GPT", "Tensor", "TestSupport"]),
     ]
 )

@@ -34,8 +34,11 @@ struct BenchmarkCommand: ParsableCommand {
     @Flag(help: "Print one JSON object on one line instead of a table.")
     var json = false
 
+    @OptionGroup var threadOptions: ThreadOptions
+
     mutating func run() throws {
         try runReportingErrors {
+            try threadOptions.configure()
             if let maxEvalTokens, maxEvalTokens < 2 {
                 throw ValidationError("--max-eval-tokens must be at least 2 (got \(maxEvalTokens))")
             }

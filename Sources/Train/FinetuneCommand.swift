@@ -44,8 +44,14 @@ struct FinetuneCommand: ParsableCommand {
     @Flag(help: "Replace an existing adapter in --out instead of refusing.")
     var overwrite = false
 
+    @OptionGroup var dataParallel: DataParallelOptions
+
+    @OptionGroup var threadOptions: ThreadOptions
+
     mutating func run() throws {
         try runReportingErrors {
+            try threadOptions.configure()
+            let group = try dataParallel.processGroup()
             let gpt = try Checkpoint.load(directory: base)
             let quantized = int8 ? try Int8FrozenBase(quantizing: gpt) : nil
             let (trainData, validationData) = try loadData(vocabSize: gpt.config.vocabSize)
@@ -69,16 +75,24 @@ struct FinetuneCommand: ParsableCommand {
             let model = try LoRAModel(base: gpt, adapter: adapter, baseModelName: base)
             let options = try training.options(defaultLength: blockSize ?? gpt.config.contextLength)
             let trainer = try Trainer(target: model, config: gpt.config, options: options, train: trainData,
-                                      validation: validationData, outputDirectory: out, resumeFrom: resumedState)
+                                      validation: validationData, outputDirectory: out, resumeFrom: resumedState,
+                                      group: group)
+            trainer.sharedSettings = ["--base": base, "--int8": String(int8), "--out": out]
             let lora = adapter.configuration
-            printError("base: \(base) (\(describe(gpt.config)), \(formatCount(gpt.parameterCount)) parameters\(quantized.map { ", projections int8 in \(formatCount($0.byteCount)) bytes" } ?? ""))")
-            printError(String(format: "LoRA: r %d, alpha %g, dropout %g on %@: %@ trainable parameters (%.2f%% of %@)",
+            let say = { (line: String) in if group.rank == 0 { printError(line) } }
+            if group.size > 1 {
+                say("data parallel: \(group.size) ranks × batch \(options.batchSize) = global batch \(group.size * options.batchSize), \(Parallel.coreCount) threads per rank")
+            }
+            say("base: \(base) (\(describe(gpt.config)), \(formatCount(gpt.parameterCount)) parameters\(quantized.map { ", projections int8 in \(formatCount($0.byteCount)) bytes" } ?? ""))")
+            say(String(format: "LoRA: r %d, alpha %g, dropout %g on %@: %@ trainable parameters (%.2f%% of %@)",
                               lora.rank, lora.alpha, lora.dropout, lora.targetModules.joined(separator: ", "),
                               formatCount(adapter.parameterCount), 100 * model.trainableFraction,
                               formatCount(adapter.parameterCount + gpt.parameterCount)))
-            printError("data: \(formatCount(trainData.tokenCount)) train tokens, \(formatCount(validationData?.tokenCount ?? 0)) val tokens")
-            if resume { printError("resuming \(out) at step \(trainer.state.step)") }
+            say("data: \(formatCount(trainData.tokenCount)) train tokens, \(formatCount(validationData?.tokenCount ?? 0)) val tokens")
+            if resume { say("resuming \(out) at step \(trainer.state.step)") }
             let final = try trainer.run(report: printTrainingEvent)
+            try finish(group)
+            guard group.rank == 0 else { return }
             if let best = final.bestValidationLoss {
                 print(String(format: "done: step %d, best val loss %.4f; adapter in %@ (best in %@/best)",
                              final.step, best, out, out))
