@@ -19,7 +19,7 @@ enum ProgramRun {
         }
         let path = directory.appendingPathComponent("train").path
         guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw MissingProgram(description: "\(path) is not built; run `swift build --product train` first")
+            throw RunFailure(description: "\(path) is not built; run `swift build --product train` first")
         }
         return path
     }
@@ -30,7 +30,7 @@ enum ProgramRun {
             let path = "\(directory)/mpirun"
             if FileManager.default.isExecutableFile(atPath: path) { return path }
         }
-        throw MissingProgram(description: "mpirun is not on PATH: Open MPI is missing; scripts/setup installs openmpi-bin and libopenmpi-dev")
+        throw RunFailure(description: "mpirun is not on PATH: Open MPI is missing; scripts/setup installs openmpi-bin and libopenmpi-dev")
     }
 
     /// mpirun's flags for the tests: two ranks on however few cores, as root in CI containers,
@@ -45,7 +45,9 @@ enum ProgramRun {
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("finch-run-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        guard FileManager.default.createFile(atPath: log.path, contents: nil) else {
+            throw RunFailure(description: "cannot create \(log.path)")
+        }
         let handle = try FileHandle(forWritingTo: log)
         defer { try? FileManager.default.removeItem(at: log) }
         process.standardOutput = handle
@@ -64,7 +66,7 @@ enum ProgramRun {
     }
 }
 
-struct MissingProgram: Error, CustomStringConvertible {
+struct RunFailure: Error, CustomStringConvertible {
     let description: String
 }
 
