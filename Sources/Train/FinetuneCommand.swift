@@ -81,7 +81,7 @@ struct FinetuneCommand: ParsableCommand {
             let lora = adapter.configuration
             let say = { (line: String) in if group.rank == 0 { printError(line) } }
             if group.size > 1 {
-                say("data parallel: \(group.size) ranks × batch \(options.batchSize) = global batch \(group.size * options.batchSize), \(Parallel.coreCount) threads per rank")
+                say("data parallel: \(group.size) ranks × batch \(options.batchSize) = global batch \(group.size * options.batchSize), \(Parallel.coreCount) thread\(Parallel.coreCount == 1 ? "" : "s") per rank")
             }
             say("base: \(base) (\(describe(gpt.config)), \(formatCount(gpt.parameterCount)) parameters\(quantized.map { ", projections int8 in \(formatCount($0.byteCount)) bytes" } ?? ""))")
             say(String(format: "LoRA: r %d, alpha %g, dropout %g on %@: %@ trainable parameters (%.2f%% of %@)",

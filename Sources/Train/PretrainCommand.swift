@@ -85,7 +85,7 @@ struct PretrainCommand: ParsableCommand {
             trainer.sharedSettings = ["--dropout": String(dropout), "--init-from": initFrom ?? "", "--out": out]
             let say = { (line: String) in if group.rank == 0 { printError(line) } }
             if group.size > 1 {
-                say("data parallel: \(group.size) ranks × batch \(options.batchSize) = global batch \(group.size * options.batchSize), \(Parallel.coreCount) threads per rank")
+                say("data parallel: \(group.size) ranks × batch \(options.batchSize) = global batch \(group.size * options.batchSize), \(Parallel.coreCount) thread\(Parallel.coreCount == 1 ? "" : "s") per rank")
             }
             say("model: \(describe(gpt.config)), \(formatCount(gpt.parameterCount)) parameters"
                        + (dropout > 0 ? ", dropout \(dropout)" : ""))
