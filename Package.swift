@@ -54,7 +54,7 @@ let package = Package(
         .systemLibrary(name: "CLZMA", path: "Sources/CLZMA", providers: [.apt(["liblzma-dev"])]),
         // RFC 4180 records, shared by `train prepare --format csv` and the shop's import.
         .target(name: "CSV", swiftSettings: fastMath),
-        .target(name: "Tokenizer", dependencies: ["CSV"], swiftSettings: fastMath),
+        .target(name: "Tokenizer", dependencies: ["CSV", "Tensor"], swiftSettings: fastMath),
         .target(name: "GPT", dependencies: ["Tensor", "Tokenizer"], swiftSettings: fastMath),
         .target(name: "LoRA", dependencies: ["GPT", "Tensor"], swiftSettings: fastMath),
         // The shop: the Online Retail purchase data in SQLite, and the recommenders that read it.
@@ -72,15 +72,18 @@ let package = Package(
         .target(name: "Embedding", dependencies: ["Tensor"], swiftSettings: fastMath),
         // Grounded recommendation narratives: fact sheets, the delexicalised corpus, the grounding checker.
         .target(name: "Narrative", dependencies: ["Store", "Recommend", "Tensor"], swiftSettings: fastMath),
+        // Open MPI loaded at run time (see Sources/CMPI/MPIRuntime.c for why not linked).
+        .target(name: "CMPI", path: "Sources/CMPI"),
+        .target(name: "DataParallel", dependencies: ["CMPI", "GPT"], swiftSettings: fastMath),
         // What both command-line tools print and how they fail: one error line, exit code 1.
         .target(
             name: "CommandLineSupport",
-            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Tensor", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "Train",
             dependencies: [
-                "GPT", "LoRA", "Tokenizer", "Tensor", "CommandLineSupport",
+                "GPT", "LoRA", "Tokenizer", "Tensor", "CommandLineSupport", "DataParallel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -172,5 +175,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Runs the built `train` under mpirun; depends on Train so `swift test` builds it first.
+        .testTarget(name: "DataParallelTests", dependencies: ["Train", "GPT", "Tensor", "TestSupport"]),
     ]
 )

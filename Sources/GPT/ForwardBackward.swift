@@ -85,9 +85,10 @@ extension GPTModel {
     /// Forward and backward for one batch: returns the mean loss and accumulates into
     /// `gradients` the gradient of `lossScale ×` that mean (use 1/accumulationSteps when
     /// accumulating micro-batches). Call `zeroGradients()` before the first micro-batch.
+    /// `shard` places the batch in a data-parallel global batch (its dropout masks); nil = whole.
     @discardableResult
     public func forwardBackward(tokens: [Int32], targets: [Int32], batchSize: Int, length: Int,
-                                lossScale: Float = 1) throws -> Float {
+                                lossScale: Float = 1, shard: BatchShard? = nil) throws -> Float {
         try checkTargets(targets, count: batchSize * length)
         if frozenProjectionWeights != nil, !isFrozen {
             throw GPTError.invalidConfig("a model whose projections are int8 can only be trained frozen (under adapters)")
@@ -97,7 +98,8 @@ extension GPTModel {
         }
         if gradients == nil { zeroGradients() }
         let grads: UnsafeMutablePointer<Float>? = isFrozen ? nil : gradients!.pointer
-        let masks = dropout > 0 ? BatchDropout(probability: dropout, batchSeed: Dropout.batchSeed(dropoutSeed, tokens: tokens)) : nil
+        let masks = dropout > 0 ? BatchDropout(probability: dropout, dropoutSeed: dropoutSeed, shard: shard ?? .whole(tokens),
+                                               length: length, heads: config.headCount) : nil
         let act = try forwardTrunk(tokens: tokens, batchSize: batchSize, length: length, dropout: masks)
         targets.withUnsafeBufferPointer { act.targets.update(from: $0.baseAddress!, count: act.rows) }
         let scored = targets.reduce(0) { $0 + ($1 == CrossEntropy.ignoreIndex ? 0 : 1) }

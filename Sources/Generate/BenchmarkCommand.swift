@@ -38,8 +38,11 @@ struct BenchmarkCommand: ParsableCommand {
     @Flag(help: "With --data and a float checkpoint quantized at load (--bits, --int8): also score the float model and print the perplexity change.")
     var compareFloat = false
 
+    @OptionGroup var threadOptions: ThreadOptions
+
     mutating func run() throws {
         try runReportingErrors {
+            try threadOptions.configure()
             if let maxEvalTokens, maxEvalTokens < 2 {
                 throw ValidationError("--max-eval-tokens must be at least 2 (got \(maxEvalTokens))")
             }

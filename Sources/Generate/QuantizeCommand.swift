@@ -22,8 +22,11 @@ struct QuantizeCommand: ParsableCommand {
     @Flag(help: "Replace a checkpoint already in --out.")
     var overwrite = false
 
+    @OptionGroup var threadOptions: ThreadOptions
+
     mutating func run() throws {
         try runReportingErrors {
+            try threadOptions.configure()
             guard let quantization = try quantization.quantization(defaultBits: 8) else { return }
             let source = URL(fileURLWithPath: checkpoint).standardizedFileURL.path
             let destination = URL(fileURLWithPath: out).standardizedFileURL.path

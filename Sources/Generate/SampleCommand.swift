@@ -45,8 +45,11 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "Tokenizer directory (encoder.json + vocab.bpe, or vocab.json + merges.txt); default: the project's data/gpt2.")
     var vocab: String?
 
+    @OptionGroup var threadOptions: ThreadOptions
+
     mutating func run() throws {
         try runReportingErrors {
+            try threadOptions.configure()
             let parameters = SamplingParameters(temperature: temperature, topK: topK, topP: topP,
                                                 repetitionPenalty: repetitionPenalty)
             if let problem = parameters.problem { throw ValidationError(problem) }

@@ -42,11 +42,13 @@ public final class LoRAAdapter: ProjectionAdapter, @unchecked Sendable {
     let slotIndex: [[Projection: Int]]
     /// Per slot, h = dropout(x)·Aᵀ [rows, r] from the last forward, reused by backward.
     var hidden: [FloatBuffer]
-    /// The seed the dropout masks derive from (see `drawDropoutMasks(for:)`); a resumed run
+    /// The seed the dropout masks derive from (see `drawDropoutMasks(for:length:)`); a resumed run
     /// sets it to the original run's seed.
     public var dropoutSeed: UInt64
     /// The current batch's seed; slot s drops with `dropoutMask(slot: s)`, derived from it.
     var batchSeed: UInt64
+    /// Mask row of the current batch's row 0 within its global batch.
+    var dropoutRowOffset = 0
     /// [rows, max in]: the dropped-out input, then d(dropped input) in backward.
     var dropoutScratch = FloatBuffer(count: 0)
     /// [rows, r]: d(h) in backward.
@@ -103,16 +105,19 @@ public final class LoRAAdapter: ProjectionAdapter, @unchecked Sendable {
         }
     }
 
-    /// Derives the dropout masks from a seed that mixes `dropoutSeed` with the batch's tokens:
-    /// the masks of a step depend only on its batch, so a resumed run (which replays the same
-    /// batches) draws the same masks as an uninterrupted one.
-    public func drawDropoutMasks(for tokens: [Int32]) {
-        batchSeed = Dropout.batchSeed(dropoutSeed, tokens: tokens)
+    /// Derives the dropout masks from a seed that mixes `dropoutSeed` with the global batch's
+    /// tokens: the masks of a step depend only on its batch, so a resumed run (which replays the
+    /// same batches) draws the same masks as an uninterrupted one, and a data-parallel rank
+    /// applies the global batch's masks from its first sequence's row (`length` rows each).
+    public func drawDropoutMasks(for shard: BatchShard, length: Int) {
+        batchSeed = Dropout.batchSeed(dropoutSeed, tokens: shard.globalTokens)
+        dropoutRowOffset = shard.firstSequence * length
     }
 
     /// Slot s's mask for the current batch, the same in its forward and its backward pass.
     func dropoutMask(slot s: Int) -> DropoutMask {
-        DropoutMask(probability: configuration.dropout, seed: Dropout.siteSeed(batchSeed, site: s))
+        DropoutMask(probability: configuration.dropout, seed: Dropout.siteSeed(batchSeed, site: s),
+                    rowOffset: dropoutRowOffset)
     }
 
     /// (in, out) of a projection in a model `channels` wide.

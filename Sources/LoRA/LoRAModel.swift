@@ -42,12 +42,12 @@ public final class LoRAModel: TrainingTarget {
     public func zeroTrainableGradients() { adapter.zeroGradients() }
 
     public func forwardBackward(tokens: [Int32], targets: [Int32], batchSize: Int, length: Int,
-                                lossScale: Float) throws -> Float {
+                                lossScale: Float, shard: BatchShard? = nil) throws -> Float {
         adapter.isTraining = true
-        adapter.drawDropoutMasks(for: tokens)
+        adapter.drawDropoutMasks(for: shard ?? .whole(tokens), length: length)
         defer { adapter.isTraining = false }
         return try base.forwardBackward(tokens: tokens, targets: targets, batchSize: batchSize, length: length,
-                                        lossScale: lossScale)
+                                        lossScale: lossScale, shard: shard)
     }
 
     /// Evaluation: no dropout.

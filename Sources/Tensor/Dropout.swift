@@ -81,23 +81,27 @@ public enum Dropout {
 public struct DropoutMask: Sendable {
     public let probability: Float
     public let seed: UInt64
+    /// Mask row of this batch's row 0: a data-parallel rank holding sequences `s…` of the global
+    /// batch applies the global batch's mask from the row where sequence `s` starts.
+    public let rowOffset: Int
 
-    public init(probability: Float, seed: UInt64) {
+    public init(probability: Float, seed: UInt64, rowOffset: Int = 0) {
         self.probability = probability
         self.seed = seed
+        self.rowOffset = rowOffset
     }
 
     /// output = input ⊙ mask / (1 − p) for mask rows `firstRow…`; `output` may be `input`.
     public func apply(_ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>,
                       rows: Int, columns: Int, firstRow: Int = 0) {
         Dropout.apply(seed: seed, probability: probability, input: input, output: output,
-                      rows: rows, columns: columns, firstRow: firstRow)
+                      rows: rows, columns: columns, firstRow: rowOffset + firstRow)
     }
 
     /// into += gradient ⊙ mask / (1 − p): the backward of `apply`.
     public func accumulate(_ gradient: UnsafePointer<Float>, into: UnsafeMutablePointer<Float>,
                            rows: Int, columns: Int, firstRow: Int = 0) {
         Dropout.accumulate(seed: seed, probability: probability, gradient: gradient, into: into,
-                           rows: rows, columns: columns, firstRow: firstRow)
+                           rows: rows, columns: columns, firstRow: rowOffset + firstRow)
     }
 }

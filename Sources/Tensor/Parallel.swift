@@ -1,11 +1,23 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Work splitting for the non-GEMM kernels: large loops are spread over the cores,
 /// small ones stay on the calling thread where a dispatch would cost more than it saves.
 public enum Parallel {
-    /// Number of worker threads the kernels use (the machine's active cores).
-    public static let coreCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Number of worker threads the kernels use: the cores of the process's affinity mask
+    /// (`ThreadCount.automatic`) until `setThreadCount` changes it.
+    public static var coreCount: Int { threadCount.load(ordering: .relaxed) }
+
+    private static let threadCount = Atomic<Int>(ThreadCount.automatic())
+
+    /// Makes Finch's kernels and OpenBLAS use `count` threads. Set it before work starts:
+    /// a kernel running meanwhile may size its per-thread buffers with either value.
+    public static func setThreadCount(_ count: Int) {
+        let count = max(1, count)
+        threadCount.store(count, ordering: .relaxed)
+        Matmul.setThreads(count)
+    }
 
     /// Below this many scalar operations a loop runs single-threaded.
     public static let minimumWorkPerThread = 32_768

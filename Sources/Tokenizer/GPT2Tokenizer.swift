@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Tensor
 
 /// GPT-2's byte-level BPE, giving exactly the ids of tiktoken's `gpt2` encoding: the text is cut
 /// into pieces by GPT-2's pattern (`PreTokenizer`), each piece's UTF-8 bytes are merged by rank.
@@ -76,10 +77,10 @@ public final class GPT2Tokenizer: Sendable {
         return encode(text, allowSpecial: allowSpecial, session: &session)
     }
 
-    /// The ids of every text, computed on all cores; results are in the order of `texts`.
+    /// The ids of every text, computed on `Parallel.coreCount` threads; results are in the order of `texts`.
     public func encodeBatch(_ texts: [String], allowSpecial: Bool = false) -> [[Int]] {
         var results = [[Int]](repeating: [], count: texts.count)
-        let workers = min(texts.count, ProcessInfo.processInfo.activeProcessorCount)
+        let workers = min(texts.count, Parallel.coreCount)
         guard workers > 1 else {
             var session = makeSession()
             return texts.map { encode($0, allowSpecial: allowSpecial, session: &session) }

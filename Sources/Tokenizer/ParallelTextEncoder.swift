@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Tensor
 
 /// Encodes a stream of text on all cores, handing the ids to `write` in order. Text arrives in
 /// pieces of any size; it is cut into chunks of about `chunkBytes` at points where the pre-tokeniser
@@ -27,7 +28,7 @@ final class ParallelTextEncoder {
         self.allowSpecial = allowSpecial
         self.write = write
         self.chunkBytes = max(64, chunkBytes)
-        workerCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        workerCount = Parallel.coreCount
         sessions = (0..<workerCount).map { _ in tokenizer.makeSession() }
     }
 

@@ -1,7 +1,9 @@
 import ArgumentParser
+import CommandLineSupport
 import Foundation
 import GPT
 import LoRA
+import Tensor
 
 /// `train benchmark`: training tokens/s and peak RSS on random tokens, printed as the same
 /// JSON fields `bench/torch_gpt.py train` prints so the two can be compared line by line.
@@ -20,7 +22,10 @@ struct BenchmarkCommand: ParsableCommand {
     @Flag(help: "With --lora-rank: keep the frozen base's projections in int8 (QLoRA-style).")
     var int8 = false
 
+    @OptionGroup var threadOptions: ThreadOptions
+
     mutating func run() throws {
+        try threadOptions.configure()
         guard let config = GPTConfig.presets[preset] else {
             throw ValidationError("--preset \(preset) is unknown; choose one of \(GPTConfig.presets.keys.sorted().joined(separator: ", "))")
         }
@@ -39,7 +44,7 @@ struct BenchmarkCommand: ParsableCommand {
                                                steps: steps, warmup: warmup)
         let json: [String: Any] = [
             "impl": "finch", "what": "train", "preset": preset, "params": result.parameterCount,
-            "batch": batch, "seq": length, "threads": ProcessInfo.processInfo.activeProcessorCount,
+            "batch": batch, "seq": length, "threads": Parallel.coreCount,
             "step_s_median": result.stepSecondsMedian, "tokens_per_s": result.tokensPerSecond,
             "gflops": result.gflops, "peak_rss_mb": result.peakRSSMegabytes,
         ]
@@ -57,7 +62,7 @@ struct BenchmarkCommand: ParsableCommand {
         let json: [String: Any] = [
             "impl": "finch", "what": int8 ? "finetune-int8" : "finetune", "preset": preset, "params": result.baseParameterCount,
             "lora_rank": rank, "trainable_params": result.trainableParameterCount,
-            "batch": batch, "seq": length, "threads": ProcessInfo.processInfo.activeProcessorCount,
+            "batch": batch, "seq": length, "threads": Parallel.coreCount,
             "step_s_median": result.stepSecondsMedian, "tokens_per_s": result.tokensPerSecond,
             "peak_rss_mb": result.peakRSSMegabytes,
         ]

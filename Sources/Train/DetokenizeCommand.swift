@@ -15,8 +15,11 @@ struct DetokenizeCommand: ParsableCommand {
     @Flag(help: "Read JSON lines {\"ids\": […]} and write lines {\"text\": …}.") var jsonl = false
     @Argument(help: "Input file; stdin when omitted.") var file: String?
 
+    @OptionGroup var threadOptions: ThreadOptions
+
     mutating func run() throws {
         try runReportingErrors {
+            try threadOptions.configure()
             let tokenizer = try GPT2Tokenizer(directory: vocab)
             let (text, name) = try readInputText(file)
             if jsonl {

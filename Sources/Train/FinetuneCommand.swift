@@ -50,6 +50,10 @@ struct FinetuneCommand: ParsableCommand {
     @Flag(help: "Replace an existing adapter in --out instead of refusing.")
     var overwrite = false
 
+    @OptionGroup var dataParallel: DataParallelOptions
+
+    @OptionGroup var threadOptions: ThreadOptions
+
     /// The frozen base's format from --bits / --int8 / --scheme, or nil for a float base.
     private func baseFormat() throws -> QuantizationFormat? {
         if int8, let bits, bits != 8 { throw ValidationError("--int8 and --bits \(bits) disagree: --int8 is --bits 8") }
@@ -63,7 +67,9 @@ struct FinetuneCommand: ParsableCommand {
 
     mutating func run() throws {
         try runReportingErrors {
+            try threadOptions.configure()
             let format = try baseFormat()
+            let group = try dataParallel.processGroup()
             let gpt = try Checkpoint.load(directory: base)
             let quantized = try format.map { try QuantizedFrozenBase(quantizing: gpt, format: $0) }
             let (trainData, validationData) = try loadData(vocabSize: gpt.config.vocabSize)
@@ -87,16 +93,24 @@ struct FinetuneCommand: ParsableCommand {
             let model = try LoRAModel(base: gpt, adapter: adapter, baseModelName: base)
             let options = try training.options(defaultLength: blockSize ?? gpt.config.contextLength)
             let trainer = try Trainer(target: model, config: gpt.config, options: options, train: trainData,
-                                      validation: validationData, outputDirectory: out, resumeFrom: resumedState)
+                                      validation: validationData, outputDirectory: out, resumeFrom: resumedState,
+                                      group: group)
+            trainer.sharedSettings = ["--base": base, "--bits": format.map(\.description) ?? "float", "--out": out]
             let lora = adapter.configuration
-            printError("base: \(base) (\(describe(gpt.config)), \(formatCount(gpt.parameterCount)) parameters\(quantized.map { ", projections \(format.map(\.description) ?? "") in \(formatCount($0.byteCount)) bytes" } ?? ""))")
-            printError(String(format: "LoRA: r %d, alpha %g, dropout %g on %@: %@ trainable parameters (%.2f%% of %@)",
+            let say = { (line: String) in if group.rank == 0 { printError(line) } }
+            if group.size > 1 {
+                say("data parallel: \(group.size) ranks × batch \(options.batchSize) = global batch \(group.size * options.batchSize), \(Parallel.coreCount) thread\(Parallel.coreCount == 1 ? "" : "s") per rank")
+            }
+            say("base: \(base) (\(describe(gpt.config)), \(formatCount(gpt.parameterCount)) parameters\(quantized.map { ", projections \(format.map(\.description) ?? "") in \(formatCount($0.byteCount)) bytes" } ?? ""))")
+            say(String(format: "LoRA: r %d, alpha %g, dropout %g on %@: %@ trainable parameters (%.2f%% of %@)",
                               lora.rank, lora.alpha, lora.dropout, lora.targetModules.joined(separator: ", "),
                               formatCount(adapter.parameterCount), 100 * model.trainableFraction,
                               formatCount(adapter.parameterCount + gpt.parameterCount)))
-            printError("data: \(formatCount(trainData.tokenCount)) train tokens, \(formatCount(validationData?.tokenCount ?? 0)) val tokens")
-            if resume { printError("resuming \(out) at step \(trainer.state.step)") }
+            say("data: \(formatCount(trainData.tokenCount)) train tokens, \(formatCount(validationData?.tokenCount ?? 0)) val tokens")
+            if resume { say("resuming \(out) at step \(trainer.state.step)") }
             let final = try trainer.run(report: printTrainingEvent)
+            try finish(group)
+            guard group.rank == 0 else { return }
             if let best = final.bestValidationLoss {
                 print(String(format: "done: step %d, best val loss %.4f; adapter in %@ (best in %@/best)",
                              final.step, best, out, out))

@@ -18,8 +18,11 @@ struct MergeCommand: ParsableCommand {
     @Flag(help: "Replace an existing checkpoint in --out instead of refusing.")
     var overwrite = false
 
+    @OptionGroup var threadOptions: ThreadOptions
+
     mutating func run() throws {
         try runReportingErrors {
+            try threadOptions.configure()
             if !overwrite, FileManager.default.fileExists(atPath: (out as NSString).appendingPathComponent(Checkpoint.weightsFile)) {
                 throw ValidationError("\(out) already holds a checkpoint: pass --overwrite to replace it")
             }

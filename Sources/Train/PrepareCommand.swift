@@ -23,8 +23,11 @@ struct PrepareCommand: ParsableCommand {
     @Option(help: "JSON key or CSV column holding the text (jsonl, csv).") var field = "text"
     @Option(help: "Fraction of the data kept for validation.") var valFraction = 0.1
 
+    @OptionGroup var threadOptions: ThreadOptions
+
     mutating func run() throws {
         try runReportingErrors {
+            try threadOptions.configure()
             guard let format = DatasetFormat(rawValue: format) else {
                 throw ValidationError("--format: unknown format \"\(format)\" (expected \(DatasetFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
             }

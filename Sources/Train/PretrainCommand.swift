@@ -32,8 +32,14 @@ struct PretrainCommand: ParsableCommand {
     @Flag(help: "Replace an existing checkpoint in --out instead of refusing.")
     var overwrite = false
 
+    @OptionGroup var dataParallel: DataParallelOptions
+
+    @OptionGroup var threadOptions: ThreadOptions
+
     mutating func run() throws {
         try runReportingErrors {
+            try threadOptions.configure()
+            let group = try dataParallel.processGroup()
             guard dropout >= 0, dropout < 1 else { throw ValidationError("--dropout must be in [0, 1) (got \(dropout))") }
             let trainData = try TokenStream(path: (data as NSString).appendingPathComponent("train.bin"))
             let validationPath = (data as NSString).appendingPathComponent("val.bin")
@@ -75,12 +81,19 @@ struct PretrainCommand: ParsableCommand {
             let options = try training.options(defaultLength: model.blockSize ?? gpt.config.contextLength)
             let trainer = try Trainer(target: gpt, config: gpt.config, options: options,
                                       train: trainData, validation: validationData, outputDirectory: out,
-                                      resumeFrom: resumedState)
-            printError("model: \(describe(gpt.config)), \(formatCount(gpt.parameterCount)) parameters"
+                                      resumeFrom: resumedState, group: group)
+            trainer.sharedSettings = ["--dropout": String(dropout), "--init-from": initFrom ?? "", "--out": out]
+            let say = { (line: String) in if group.rank == 0 { printError(line) } }
+            if group.size > 1 {
+                say("data parallel: \(group.size) ranks × batch \(options.batchSize) = global batch \(group.size * options.batchSize), \(Parallel.coreCount) thread\(Parallel.coreCount == 1 ? "" : "s") per rank")
+            }
+            say("model: \(describe(gpt.config)), \(formatCount(gpt.parameterCount)) parameters"
                        + (dropout > 0 ? ", dropout \(dropout)" : ""))
-            printError("data: \(formatCount(trainData.tokenCount)) train tokens, \(formatCount(validationData?.tokenCount ?? 0)) val tokens")
-            if resume { printError("resuming \(out) at step \(trainer.state.step)") }
+            say("data: \(formatCount(trainData.tokenCount)) train tokens, \(formatCount(validationData?.tokenCount ?? 0)) val tokens")
+            if resume { say("resuming \(out) at step \(trainer.state.step)") }
             let final = try trainer.run(report: printTrainingEvent)
+            try finish(group)
+            guard group.rank == 0 else { return }
             if let best = final.bestValidationLoss {
                 print(String(format: "done: step %d, best val loss %.4f; checkpoint in %@ (best in %@/best)",
                              final.step, best, out, out))

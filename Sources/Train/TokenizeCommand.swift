@@ -18,8 +18,11 @@ struct TokenizeCommand: ParsableCommand {
     var allowSpecial = false
     @Argument(help: "Input file; stdin when omitted.") var file: String?
 
+    @OptionGroup var threadOptions: ThreadOptions
+
     mutating func run() throws {
         try runReportingErrors {
+            try threadOptions.configure()
             let tokenizer = try GPT2Tokenizer(directory: vocab)
             let (input, name) = try openInput(file)
             defer { if file != nil { try? input.close() } }

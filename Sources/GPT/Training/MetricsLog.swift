@@ -2,8 +2,8 @@ import Foundation
 import Tensor
 
 /// `metrics.jsonl`: one JSON object per log and evaluation step, for people to plot
-/// (keys `step`, `loss`, `lr`, `tokens_per_s`, `gflops`, `elapsed_s`; evaluation rows add
-/// `val_loss`). Also renders `loss.svg` from it.
+/// (keys `step`, `loss`, `lr`, `tokens_per_s`, `gflops`, `elapsed_s`, and `comm_s` per step
+/// in data-parallel runs; evaluation rows add `val_loss`). Also renders `loss.svg` from it.
 final class MetricsLog {
     static let fileName = "metrics.jsonl"
     static let plotName = "loss.svg"
@@ -43,6 +43,7 @@ final class MetricsLog {
             "elapsed_s": (event.elapsedSeconds * 1000).rounded() / 1000,
         ]
         if let loss = event.loss { object["loss"] = Double(loss) }
+        if event.communicationSeconds > 0 { object["comm_s"] = (event.communicationSeconds * 1e4).rounded() / 1e4 }
         if case .evaluation = event.kind, let validationLoss = event.validationLoss {
             object["val_loss"] = Double(validationLoss)
         }

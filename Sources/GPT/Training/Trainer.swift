@@ -14,11 +14,15 @@ public struct TrainingEvent: Sendable {
     public var gflops: Double
     public var elapsedSeconds: Double
     public var etaSeconds: Double?
+    /// Seconds per step spent summing gradients across ranks (0 for one process).
+    public var communicationSeconds: Double = 0
 }
 
 /// The training loop: AdamW with nanoGPT's schedule, gradient accumulation, global-norm
 /// clipping, periodic evaluation and checkpoints (`outputDirectory` = last, `best/` = lowest
-/// validation loss), metrics in `metrics.jsonl` and a plot in `loss.svg`.
+/// validation loss), metrics in `metrics.jsonl` and a plot in `loss.svg`. Under a process
+/// group of N ranks each global batch is N × `batchSize` sequences, the gradients are summed
+/// before clipping, and rank 0 alone writes files and reports.
 public final class Trainer {
     public let target: TrainingTarget
     public let options: TrainingOptions
@@ -29,13 +33,17 @@ public final class Trainer {
     let firstMoment: FloatBuffer
     let secondMoment: FloatBuffer
     let metrics: MetricsLog
+    let group: ProcessGroup
+    /// Flags the target does not show (dropout, base checkpoint…) that every rank must share.
+    public var sharedSettings: [String: String] = [:]
 
     /// Validates everything before anything is written: a bad flag or data set leaves the
     /// output directory untouched.
     public init(target: TrainingTarget, config: GPTConfig, options: TrainingOptions, train: TokenSource,
-                validation: TokenSource?, outputDirectory: String, resumeFrom resumed: TrainerState? = nil) throws {
+                validation: TokenSource?, outputDirectory: String, resumeFrom resumed: TrainerState? = nil,
+                group: ProcessGroup = SingleProcess()) throws {
         if let problem = options.problem(contextLength: target.contextLength) { throw GPTError.invalidConfig(problem) }
-        let sampler = BatchSampler(batchSize: options.batchSize, length: options.length)
+        let sampler = BatchSampler(batchSize: options.batchSize * group.size, length: options.length)
         if let problem = sampler.problem(with: train, name: "the training data") { throw GPTError.invalidInput(problem) }
         if let validation, let problem = sampler.problem(with: validation, name: "the validation data") {
             throw GPTError.invalidInput(problem)
@@ -51,6 +59,7 @@ public final class Trainer {
         self.train = train
         self.validation = validation
         self.outputDirectory = outputDirectory
+        self.group = group
         let trainable = target.trainableParameters.count
         firstMoment = FloatBuffer(count: trainable)
         secondMoment = FloatBuffer(count: trainable)
@@ -72,14 +81,19 @@ public final class Trainer {
 
     /// Trains from the current step to `options.maxIterations`.
     @discardableResult
-    public func run(report: (TrainingEvent) -> Void = { _ in }) throws -> TrainerState {
-        try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
-        try metrics.start(keepingStepsUpTo: state.step)
-        let sampler = BatchSampler(batchSize: options.batchSize, length: options.length)
+    public func run(report reportEvent: (TrainingEvent) -> Void = { _ in }) throws -> TrainerState {
+        if group.size > 1 { try verifyAgreement() }
+        let isWriter = group.rank == 0
+        func report(_ event: TrainingEvent) { if isWriter { reportEvent(event) } }
+        if isWriter {
+            try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+            try metrics.start(keepingStepsUpTo: state.step)
+        }
+        let sampler = BatchSampler(batchSize: options.batchSize * group.size, length: options.length)
         let schedule = options.schedule
         let optimizer = AdamW(learningRate: options.learningRate, beta1: options.beta1, beta2: options.beta2,
                               eps: 1e-8, weightDecay: options.weightDecay)
-        let tokensPerStep = options.batchSize * options.length * options.gradientAccumulation
+        let tokensPerStep = options.batchSize * options.length * options.gradientAccumulation * group.size
         let flopsPerStep = target.trainingFlopsPerToken(length: options.length) * Double(tokensPerStep)
         var generator = SeededGenerator(stateWords: state.generatorState)
         let sessionStart = Date()
@@ -87,6 +101,7 @@ public final class Trainer {
         var intervalStart = Date()
         var intervalSteps = 0
         var trainingSeconds = 0.0
+        var intervalCommunicationSeconds = 0.0
         var lastLoss: Float?
 
         if state.step == 0, validation != nil {
@@ -94,7 +109,7 @@ public final class Trainer {
             let event = TrainingEvent(kind: .evaluation, step: 0, maxSteps: options.maxIterations, loss: nil,
                                       validationLoss: loss, learningRate: schedule.rate(at: 0), tokensPerSecond: 0,
                                       gflops: 0, elapsedSeconds: elapsedBefore, etaSeconds: nil)
-            try metrics.append(event)
+            if isWriter { try metrics.append(event) }
             report(event)
         }
         while state.step < options.maxIterations {
@@ -103,12 +118,18 @@ public final class Trainer {
             target.zeroTrainableGradients()
             var loss: Float = 0
             for _ in 0..<options.gradientAccumulation {
-                let batch = sampler.sample(from: train, generator: &generator)
-                loss += try target.forwardBackward(tokens: batch.inputs, targets: batch.targets,
-                                                   batchSize: options.batchSize, length: options.length,
-                                                   lossScale: 1 / Float(options.gradientAccumulation))
+                let share = BatchShare(of: sampler.sample(from: train, generator: &generator), rank: group.rank,
+                                       size: group.size, sequences: options.batchSize, length: options.length)
+                loss += share.lossWeight * (try target.forwardBackward(
+                    tokens: share.inputs, targets: share.targets, batchSize: options.batchSize, length: options.length,
+                    lossScale: share.lossWeight / Float(options.gradientAccumulation), shard: share.shard))
             }
             loss /= Float(options.gradientAccumulation)
+            if group.size > 1 {
+                let communicationStart = Date()
+                try sumAcrossRanks(loss: &loss)
+                intervalCommunicationSeconds += Date().timeIntervalSince(communicationStart)
+            }
             guard loss.isFinite else {
                 throw GPTError.invalidInput("the loss became \(loss) at step \(state.step + 1); lower --lr or raise --warmup-iters")
             }
@@ -140,11 +161,13 @@ public final class Trainer {
                     kind: .log, step: state.step, maxSteps: options.maxIterations, loss: loss, validationLoss: nil,
                     learningRate: rate, tokensPerSecond: Double(tokensPerStep) * stepsPerSecond,
                     gflops: flopsPerStep * stepsPerSecond / 1e9, elapsedSeconds: state.elapsedSeconds,
-                    etaSeconds: Double(options.maxIterations - state.step) / stepsPerSecond)
-                try metrics.append(event)
+                    etaSeconds: Double(options.maxIterations - state.step) / stepsPerSecond,
+                    communicationSeconds: intervalCommunicationSeconds / Double(intervalSteps))
+                if isWriter { try metrics.append(event) }
                 report(event)
                 intervalStart = Date()
                 intervalSteps = 0
+                intervalCommunicationSeconds = 0
             }
             if state.step % options.evalInterval == 0 || state.step == options.maxIterations {
                 let evaluationStart = Date()
@@ -156,7 +179,7 @@ public final class Trainer {
                 intervalStart = intervalStart.addingTimeInterval(Date().timeIntervalSince(evaluationStart))
             }
         }
-        if state.step == 0 {
+        if state.step == 0, isWriter {
             // `--max-iters 0` still writes the initialised model: a starting point for
             // benchmarks and for reference implementations to share.
             try saveCheckpoint(isBest: false, report: report)
@@ -166,20 +189,23 @@ public final class Trainer {
 
     /// Mean loss over `evalIterations` validation batches. The batches come from a generator
     /// of their own, the same at every evaluation, so successive values are comparable and
-    /// evaluating never moves the training data position.
+    /// evaluating never moves the training data position. `sampler` draws global batches, of
+    /// which each rank scores its share.
     public func evaluate(sampler: BatchSampler) throws -> Float? {
         guard let validation else { return nil }
         var generator = SeededGenerator(seed: options.seed ^ 0x5EED_0F_5A11)
-        var sum = 0.0
-        var count = 0
+        var totals = [0.0, 0.0]  // Σ loss, scored count
+        let sequences = sampler.batchSize / group.size
         for _ in 0..<options.evalIterations {
-            let batch = sampler.sample(from: validation, generator: &generator)
-            let result = try target.lossSum(tokens: batch.inputs, targets: batch.targets,
-                                            batchSize: sampler.batchSize, length: sampler.length)
-            sum += result.sum
-            count += result.count
+            let share = BatchShare(of: sampler.sample(from: validation, generator: &generator), rank: group.rank,
+                                   size: group.size, sequences: sequences, length: sampler.length)
+            let result = try target.lossSum(tokens: share.inputs, targets: share.targets,
+                                            batchSize: sequences, length: sampler.length)
+            totals[0] += result.sum
+            totals[1] += Double(result.count)
         }
-        return count == 0 ? nil : Float(sum / Double(count))
+        try totals.withUnsafeMutableBufferPointer { try group.allReduceSum($0.baseAddress!, count: 2) }
+        return totals[1] == 0 ? nil : Float(totals[0] / totals[1])
     }
 
     func evaluateAndSave(sampler: BatchSampler, lastLoss: Float?, rate: Float, tokensPerSecond: Double,
@@ -190,7 +216,7 @@ public final class Trainer {
                                   validationLoss: validationLoss, learningRate: rate, tokensPerSecond: tokensPerSecond,
                                   gflops: flopsPerStep * stepsPerSecond / 1e9, elapsedSeconds: state.elapsedSeconds,
                                   etaSeconds: nil)
-        if validationLoss != nil { try metrics.append(event) }
+        if validationLoss != nil, group.rank == 0 { try metrics.append(event) }
         report(event)
 
         var isBest = false
@@ -198,6 +224,7 @@ public final class Trainer {
             state.bestValidationLoss = validationLoss
             isBest = true
         }
+        guard group.rank == 0 else { return }
         try saveCheckpoint(isBest: isBest, report: report)
         try metrics.writePlot()
     }

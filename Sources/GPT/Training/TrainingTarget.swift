@@ -12,8 +12,10 @@ public protocol TrainingTarget: AnyObject {
     var contextLength: Int { get }
 
     func zeroTrainableGradients()
-    /// Mean loss of the batch; accumulates `lossScale ×` its gradient.
-    func forwardBackward(tokens: [Int32], targets: [Int32], batchSize: Int, length: Int, lossScale: Float) throws -> Float
+    /// Mean loss of the batch; accumulates `lossScale ×` its gradient. `shard` places the batch
+    /// in a data-parallel global batch, which its dropout masks are drawn for.
+    func forwardBackward(tokens: [Int32], targets: [Int32], batchSize: Int, length: Int, lossScale: Float,
+                         shard: BatchShard?) throws -> Float
     /// Σ loss and scored count, without gradients.
     func lossSum(tokens: [Int32], targets: [Int32], batchSize: Int, length: Int) throws -> (sum: Double, count: Int)
     /// Approximate floating-point operations of one training step per token (forward + backward).
