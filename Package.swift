@@ -39,7 +39,7 @@ let package = Package(
         ),
         .target(name: "CKernels", path: "Sources/CKernels", cSettings: [.unsafeFlags(kernelCFlags)]),
         .target(name: "Tensor", dependencies: ["CBLAS", "CKernels"], swiftSettings: fastMath),
-        .target(name: "Tokenizer", swiftSettings: fastMath),
+        .target(name: "Tokenizer", dependencies: ["Tensor"], swiftSettings: fastMath),
         .target(name: "GPT", dependencies: ["Tensor", "Tokenizer"], swiftSettings: fastMath),
         .target(name: "LoRA", dependencies: ["GPT", "Tensor"], swiftSettings: fastMath),
         // What both command-line tools print and how they fail: one error line, exit code 1.

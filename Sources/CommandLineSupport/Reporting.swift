@@ -10,6 +10,11 @@ public func runReportingErrors(_ body: () throws -> Void) throws {
         throw ExitCode.failure
     } catch let error as ExitCode {
         throw error
+    } catch let error as CocoaError {
+        // Foundation's own description is a multi-line dump; say what failed on which file.
+        let file = (error.userInfo[NSFilePathErrorKey] as? String) ?? error.errorUserInfo[NSFilePathErrorKey] as? String
+        printError("error: \(file.map { "\($0): " } ?? "")\(error.localizedDescription)")
+        throw ExitCode.failure
     } catch {
         printError("error: \(error)")
         throw ExitCode.failure

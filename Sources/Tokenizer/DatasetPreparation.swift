@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 public enum DatasetFormat: String, CaseIterable, Sendable {
     /// Whole files of plain text; split into train and validation by characters, like nanoGPT.
@@ -124,7 +125,7 @@ public struct DatasetPreparation {
     private func writeMeta(tokenizer: GPT2Tokenizer, train: Int, validation: Int, documents: Int, sizes: [Int]) throws {
         var vocabularyFiles: [[String: Any]] = []
         for path in tokenizer.vocabularyFiles {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            let data = try RegularFile.contents(of: path, limit: 256 << 20)
             vocabularyFiles.append(["file": path, "bytes": data.count, "sha256": SHA256.hex(of: data)])
         }
         var meta: [String: Any] = [

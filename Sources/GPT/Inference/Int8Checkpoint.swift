@@ -14,7 +14,7 @@ public enum Int8Checkpoint {
     /// The group size of an int8 checkpoint's config.json, or nil for a float checkpoint.
     public static func groupSize(directory: String) throws -> Int? {
         let path = (directory as NSString).appendingPathComponent(Checkpoint.configFile)
-        guard let data = FileManager.default.contents(atPath: path),
+        guard let data = try? RegularFile.contents(of: path, limit: 1 << 20),
               let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               let quantization = json["quantization"] else { return nil }
         guard let settings = quantization as? [String: Any], settings["bits"] as? Int == 8,
@@ -84,6 +84,7 @@ public enum Int8Checkpoint {
         let path = (directory as NSString).appendingPathComponent(Checkpoint.weightsFile)
         guard FileManager.default.fileExists(atPath: path) else { throw GPTError.checkpoint("\(path): not found") }
         let file = try SafeTensorsFile(path: path)
+        try Checkpoint.checkFits(config, file: file, directory: directory)
         let model = GPTModel(config: config)
         let quantized = quantizedNames(model.layout)
         let available = Set(file.names)

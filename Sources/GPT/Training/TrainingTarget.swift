@@ -18,8 +18,9 @@ public protocol TrainingTarget: AnyObject {
     func lossSum(tokens: [Int32], targets: [Int32], batchSize: Int, length: Int) throws -> (sum: Double, count: Int)
     /// Approximate floating-point operations of one training step per token (forward + backward).
     func trainingFlopsPerToken(length: Int) -> Double
-    /// Writes what a user loads afterwards (a checkpoint, or an adapter) into `directory`.
-    func save(to directory: String, metadata: [String: String]) throws
+    /// Writes what a user loads afterwards (a checkpoint, or an adapter) into `directory`, staged
+    /// in `set` when the trainer saves it together with its state.
+    func save(to directory: String, metadata: [String: String], in set: FileSet?) throws
     /// Bytes of memory a training step of this shape needs (parameters, optimiser, activations).
     func estimatedTrainingBytes(batchSize: Int, length: Int) -> Int
 }
@@ -62,8 +63,8 @@ extension GPTModel: TrainingTarget {
             + 12 * Double(config.layerCount) * Double(config.embeddingSize) * Double(length)
     }
 
-    public func save(to directory: String, metadata: [String: String]) throws {
-        try Checkpoint.save(self, directory: directory, metadata: metadata)
+    public func save(to directory: String, metadata: [String: String], in set: FileSet?) throws {
+        try Checkpoint.save(self, directory: directory, metadata: metadata, in: set)
     }
 
     public func estimatedTrainingBytes(batchSize: Int, length: Int) -> Int {
