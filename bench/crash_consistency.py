@@ -49,6 +49,17 @@ def checkpoint_step(out):
     return int(state["step"])
 
 
+def wait_for_save(out, process, deadline):
+    while time.time() < deadline and process.poll() is None:
+        try:
+            names = os.listdir(out)
+        except FileNotFoundError:
+            names = []
+        if any(".tmp-" in name for name in names):
+            return
+        time.sleep(0.0005)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--kills", type=int, default=60)
@@ -82,7 +93,13 @@ def main():
             os.path.exists(os.path.join(out, ".commit-journal.json"))
         command = [args.train, *flags, "--out", out] + (["--resume"] if started else [])
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        time.sleep(rng.uniform(0.05, args.max_wait))
+        if round_number % 3 == 0:
+            time.sleep(rng.uniform(0.05, args.max_wait))
+        else:
+            # Two rounds in three aim at a save: wait until a save has begun (a temporary file
+            # appears), then kill within the next few milliseconds.
+            wait_for_save(out, process, deadline=time.time() + args.max_wait * 4)
+            time.sleep(rng.uniform(0, 0.03))
         process.send_signal(signal.SIGKILL)
         _, stderr = process.communicate()
         leftovers = [name for name in os.listdir(out)] if os.path.isdir(out) else []

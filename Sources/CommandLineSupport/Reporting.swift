@@ -52,3 +52,19 @@ public func formatDuration(_ seconds: Double) -> String {
     if s >= 60 { return "\(s / 60)m\(String(format: "%02d", s % 60))s" }
     return "\(s)s"
 }
+
+/// `fields` as one line of JSON with sorted keys. JSON has no NaN or infinity, and Foundation
+/// refuses to write them: a non-finite number (a diverged loss, a perplexity of ∞) becomes null.
+public func jsonLine(_ fields: [String: Any]) throws -> String {
+    func finite(_ value: Any) -> Any {
+        switch value {
+        case let number as Double: number.isFinite ? number : NSNull()
+        case let number as Float: number.isFinite ? Double(number) : NSNull()
+        case let object as [String: Any]: object.mapValues(finite)
+        case let array as [Any]: array.map(finite)
+        default: value
+        }
+    }
+    let data = try JSONSerialization.data(withJSONObject: finite(fields), options: [.sortedKeys])
+    return String(decoding: data, as: UTF8.self)
+}

@@ -75,8 +75,7 @@ struct BenchmarkCommand: ParsableCommand {
                     "peak_rss_mb": peakRSS,
                     "model_bytes": loaded.modelBytes,
                 ]
-                let line = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
-                print(String(decoding: line, as: UTF8.self))
+                print(try jsonLine(fields))
                 return
             }
             var rows: [(String, String)] = []

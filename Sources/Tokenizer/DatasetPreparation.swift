@@ -59,6 +59,15 @@ public struct DatasetPreparation {
         guard tokenizer.vocabSize <= 65_536 else {
             throw TokenizerError("vocabulary of \(tokenizer.vocabSize) ids does not fit nanoGPT's uint16 token files")
         }
+        // Regular files only: the input is read twice (a count, then the split), and a FIFO or a
+        // device such as /dev/zero would block or never end.
+        for input in inputs {
+            do {
+                close(try RegularFile.openForReading(input).descriptor)
+            } catch let error as RegularFileError {
+                throw TokenizerError("--input \(error.message)")
+            }
+        }
         let files = inputs.map { InputFile(path: $0) }
         let sizes = try files.map { try $0.size }
         let reader = DocumentReader(format: format, field: field)

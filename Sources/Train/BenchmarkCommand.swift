@@ -1,7 +1,9 @@
 import ArgumentParser
+import CommandLineSupport
 import Foundation
 import GPT
 import LoRA
+import Tensor
 
 /// `train benchmark`: training tokens/s and peak RSS on random tokens, printed as the same
 /// JSON fields `bench/torch_gpt.py train` prints so the two can be compared line by line.
@@ -28,8 +30,9 @@ struct BenchmarkCommand: ParsableCommand {
         guard (1...config.contextLength).contains(length) else {
             throw ValidationError("--seq must be between 1 and the preset's context \(config.contextLength)")
         }
-        guard batch >= 1, steps >= 1, warmup >= 0 else {
-            throw ValidationError("--batch and --steps must be at least 1, --warmup at least 0")
+        for (flag, value, range) in [("--batch", batch, 1...(1 << 20)), ("--steps", steps, 1...1_000_000),
+                                     ("--warmup", warmup, 0...1_000_000)] {
+            if let problem = SizeCheck.problem(flag, value, in: range) { throw ValidationError(problem) }
         }
         if let loraRank {
             try printLoRABenchmark(config: config, rank: loraRank, length: length)
@@ -43,8 +46,7 @@ struct BenchmarkCommand: ParsableCommand {
             "step_s_median": result.stepSecondsMedian, "tokens_per_s": result.tokensPerSecond,
             "gflops": result.gflops, "peak_rss_mb": result.peakRSSMegabytes,
         ]
-        let data = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
-        print(String(decoding: data, as: UTF8.self))
+        print(try jsonLine(json))
     }
 
     /// The same JSON fields for fine-tuning (alpha 2r, dropout 0.05, as `train finetune`'s
@@ -61,7 +63,6 @@ struct BenchmarkCommand: ParsableCommand {
             "step_s_median": result.stepSecondsMedian, "tokens_per_s": result.tokensPerSecond,
             "peak_rss_mb": result.peakRSSMegabytes,
         ]
-        let data = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
-        print(String(decoding: data, as: UTF8.self))
+        print(try jsonLine(json))
     }
 }
