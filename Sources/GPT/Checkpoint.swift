@@ -32,7 +32,9 @@ public enum Checkpoint {
             for key in keys {
                 guard let value = json[key], !(value is NSNull) else { continue }
                 // Int(exactly:) rather than Int(_:): a huge or fractional number is an error, not a trap.
-                guard let number = value as? NSNumber, !(value is Bool), let integer = Int(exactly: number.doubleValue) else {
+                // objCType "c" is a JSON true/false, which Foundation on Linux also bridges to numbers.
+                guard let number = value as? NSNumber, String(cString: number.objCType) != "c",
+                      let integer = Int(exactly: number.doubleValue) else {
                     throw GPTError.checkpoint("\(path): \(key) must be an integer (got \(value))")
                 }
                 return integer

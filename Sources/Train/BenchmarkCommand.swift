@@ -52,6 +52,9 @@ struct BenchmarkCommand: ParsableCommand {
     /// The same JSON fields for fine-tuning (alpha 2r, dropout 0.05, as `train finetune`'s
     /// defaults), plus the rank and the trainable-parameter count.
     func printLoRABenchmark(config: GPTConfig, rank: Int, length: Int) throws {
+        if let problem = SizeCheck.problem("--lora-rank", rank, in: 1...LoRAConfiguration.maximumRank) {
+            throw ValidationError(problem)
+        }
         let lora = LoRAConfiguration(rank: rank, alpha: Float(2 * rank), dropout: 0.05)
         if let problem = lora.problem { throw ValidationError(problem) }
         let result = try LoRABenchmark.run(config: config, lora: lora, batchSize: batch, length: length,

@@ -110,7 +110,7 @@ public final class Trainer {
             }
             loss /= Float(options.gradientAccumulation)
             guard loss.isFinite else {
-                throw GPTError.invalidInput("the loss became \(loss) at step \(state.step + 1); lower --lr or raise --warmup-iters")
+                throw GPTError.invalidInput("the loss became \(loss) at step \(state.step + 1): the run diverged; lower --lr (\(options.learningRate)) or raise --warmup-iters, or check the flags that scale the update (--weight-decay, --grad-clip, --lora-alpha)")
             }
             let gradients = target.trainableGradients.pointer
             if options.gradientClip > 0 {

@@ -46,6 +46,10 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
         if let decayIterations, let problem = SizeCheck.problem("--lr-decay-iters", decayIterations, in: 0...(1 << 40)) {
             return problem
         }
+        if weightDecay * learningRate >= 1 {
+            // AdamW multiplies each weight by 1 − lr·wd per step: at 1 or more it zeroes or flips them.
+            return "--weight-decay × --lr must be below 1 (got \(weightDecay) × \(learningRate))"
+        }
         if !(weightDecay >= 0) || !weightDecay.isFinite { return "--weight-decay must not be negative (got \(weightDecay))" }
         if !(0..<1).contains(beta1) { return "--beta1 must be in [0, 1) (got \(beta1))" }
         if !(0..<1).contains(beta2) { return "--beta2 must be in [0, 1) (got \(beta2))" }
