@@ -10,6 +10,11 @@ public func runReportingErrors(_ body: () throws -> Void) throws {
         throw ExitCode.failure
     } catch let error as ExitCode {
         throw error
+    } catch let error as CocoaError {
+        // Foundation's own description is a multi-line dump; say what failed on which file.
+        let file = (error.userInfo[NSFilePathErrorKey] as? String) ?? error.errorUserInfo[NSFilePathErrorKey] as? String
+        printError("error: \(file.map { "\($0): " } ?? "")\(error.localizedDescription)")
+        throw ExitCode.failure
     } catch {
         printError("error: \(error)")
         throw ExitCode.failure
@@ -61,4 +66,20 @@ public func formatDuration(_ seconds: Double) -> String {
     if s >= 3600 { return "\(s / 3600)h\(String(format: "%02d", (s % 3600) / 60))m" }
     if s >= 60 { return "\(s / 60)m\(String(format: "%02d", s % 60))s" }
     return "\(s)s"
+}
+
+/// `fields` as one line of JSON with sorted keys. JSON has no NaN or infinity, and Foundation
+/// refuses to write them: a non-finite number (a diverged loss, a perplexity of ∞) becomes null.
+public func jsonLine(_ fields: [String: Any]) throws -> String {
+    func finite(_ value: Any) -> Any {
+        switch value {
+        case let number as Double: number.isFinite ? number : NSNull()
+        case let number as Float: number.isFinite ? Double(number) : NSNull()
+        case let object as [String: Any]: object.mapValues(finite)
+        case let array as [Any]: array.map(finite)
+        default: value
+        }
+    }
+    let data = try JSONSerialization.data(withJSONObject: finite(fields), options: [.sortedKeys])
+    return String(decoding: data, as: UTF8.self)
 }

@@ -10,7 +10,7 @@ public enum VocabularyLocation {
     public static func resolve(_ explicit: String?) throws -> String {
         if let explicit { return explicit }
         var candidates = [FileManager.default.currentDirectoryPath]
-        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        var folder = executableURL().deletingLastPathComponent()
         for _ in 0..<4 {
             candidates.append(folder.path)
             folder = folder.deletingLastPathComponent()
@@ -21,6 +21,15 @@ public enum VocabularyLocation {
                 return path
             }
         }
-        throw ValidationError("no GPT-2 vocabulary found: pass --vocab DIR (encoder.json + vocab.bpe, or vocab.json + merges.txt); looked for \(projectPath) under the working directory and the executable's")
+        throw ValidationError("--vocab: no GPT-2 vocabulary found: pass --vocab DIR (encoder.json + vocab.bpe, or vocab.json + merges.txt); looked for \(projectPath) under the working directory and the executable's")
+    }
+
+    /// The running executable's real location: `/proc/self/exe` on Linux, since argv[0] is a bare
+    /// name when the tool is found through `$PATH`.
+    private static func executableURL() -> URL {
+        if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            return URL(fileURLWithPath: path)
+        }
+        return (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])).resolvingSymlinksInPath()
     }
 }

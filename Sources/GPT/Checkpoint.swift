@@ -19,7 +19,9 @@ public enum Checkpoint {
         }
         let object: Any
         do {
-            object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))
+            object = try JSONSerialization.jsonObject(with: RegularFile.contents(of: path, limit: 1 << 20))
+        } catch let error as RegularFileError {
+            throw GPTError.checkpoint(error.message)
         } catch {
             throw GPTError.checkpoint("\(path): not valid JSON (\(error.localizedDescription))")
         }
@@ -28,8 +30,14 @@ public enum Checkpoint {
         }
         func integer(_ keys: [String], default fallback: Int? = nil) throws -> Int {
             for key in keys {
-                if let value = json[key] as? Int { return value }
-                if let value = json[key] as? Double, value == value.rounded() { return Int(value) }
+                guard let value = json[key], !(value is NSNull) else { continue }
+                // Int(exactly:) rather than Int(_:): a huge or fractional number is an error, not a trap.
+                // objCType "c" is a JSON true/false, which Foundation on Linux also bridges to numbers.
+                guard let number = value as? NSNumber, String(cString: number.objCType) != "c",
+                      let integer = Int(exactly: number.doubleValue) else {
+                    throw GPTError.checkpoint("\(path): \(key) must be an integer (got \(value))")
+                }
+                return integer
             }
             if let fallback { return fallback }
             throw GPTError.checkpoint("\(path): missing integer key \"\(keys[0])\"")
@@ -41,10 +49,23 @@ public enum Checkpoint {
            !["gelu_new", "gelu_pytorch_tanh", "gelu_fast"].contains(activation) {
             throw GPTError.checkpoint("\(path): activation_function \"\(activation)\" is not supported (Finch uses GELU's tanh form, \"gelu_new\")")
         }
-        if let inner = json["n_inner"] as? Int, inner != 4 * (try integer(["n_embd"])) {
-            throw GPTError.checkpoint("\(path): n_inner \(inner) is not supported (Finch's MLP is 4 × n_embd)")
+        // Settings that change the computation and that Finch's model does not implement.
+        let unsupported: [(key: String, honoured: Bool, reason: String)] = [
+            ("scale_attn_weights", true, "Finch always scales attention scores by 1/√head_size"),
+            ("tie_word_embeddings", true, "Finch's LM head is the token embedding (wte); an untied lm_head would be ignored"),
+            ("scale_attn_by_inverse_layer_idx", false, "Finch does not scale attention by layer"),
+            ("add_cross_attention", false, "Finch has no cross-attention"),
+        ]
+        for setting in unsupported {
+            if let value = json[setting.key] as? Bool, value != setting.honoured {
+                throw GPTError.checkpoint("\(path): \(setting.key) is \(value), which Finch cannot honour (\(setting.reason))")
+            }
         }
-        let epsilon = (json["layer_norm_epsilon"] as? Double) ?? 1e-5
+        if json["n_inner"] != nil, !(json["n_inner"] is NSNull),
+           try integer(["n_inner"]) != SizeCheck.product(4, try integer(["n_embd"])) {
+            throw GPTError.checkpoint("\(path): n_inner \(try integer(["n_inner"])) is not supported (Finch's MLP is 4 × n_embd)")
+        }
+        let epsilon = (json["layer_norm_epsilon"] as? NSNumber)?.doubleValue ?? 1e-5
         let config = GPTConfig(
             layerCount: try integer(["n_layer"]),
             headCount: try integer(["n_head"]),
@@ -91,14 +112,31 @@ public enum Checkpoint {
     /// Loads a float checkpoint directory into a new model.
     public static func load(directory: String) throws -> GPTModel {
         let config = try loadConfig(directory: directory)
-        let model = GPTModel(config: config)
         let path = (directory as NSString).appendingPathComponent(weightsFile)
         guard FileManager.default.fileExists(atPath: path) else {
             throw GPTError.checkpoint("\(path): not found")
         }
         let file = try SafeTensorsFile(path: path)
+        try checkFits(config, file: file, directory: directory)
+        let model = GPTModel(config: config)
         try loadParameters(into: model, from: file)
         return model
+    }
+
+    /// Refuses a config.json whose model would not fit in memory, or that asks for more
+    /// parameters than the weights file holds, before anything of that size is allocated.
+    /// A quantized file packs several parameters per stored value, so its value count is no bound
+    /// (`countsValues: false`); its tensors are checked one by one as they are mapped.
+    public static func checkFits(_ config: GPTConfig, file: SafeTensorsFile, directory: String, countsValues: Bool = true) throws {
+        let configPath = (directory as NSString).appendingPathComponent(configFile)
+        if let problem = config.memoryProblem(bytesPerParameter: 4, source: configPath) {
+            throw GPTError.checkpoint(problem)
+        }
+        guard countsValues else { return }
+        let held = file.names.reduce(0) { $0 + (file.info($1)?.elementCount ?? 0) }
+        if let needed = config.checkedParameterCount, needed > held {
+            throw GPTError.checkpoint("\(configPath) implies \(needed) parameters but \(file.path) holds \(held) values: the checkpoint does not match its config.json")
+        }
     }
 
     /// Copies every parameter of `model` from `file`, accepting names with or without the
@@ -137,8 +175,10 @@ public enum Checkpoint {
         return file.metadata["step"].flatMap { Int($0) }
     }
 
-    /// Writes `directory/config.json` and `directory/model.safetensors`, each atomically.
-    public static func save(_ model: GPTModel, directory: String, metadata: [String: String] = [:]) throws {
+    /// Writes `directory/config.json` and `directory/model.safetensors`, each atomically (or
+    /// staged in `set`, to be replaced with the rest of a training checkpoint).
+    public static func save(_ model: GPTModel, directory: String, metadata: [String: String] = [:],
+                            in set: FileSet? = nil) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var writer = SafeTensorsWriter()
         writer.metadata = metadata.merging(["format": "pt"]) { current, _ in current }
@@ -147,7 +187,8 @@ public enum Checkpoint {
                        floats: UnsafeBufferPointer(start: model.parameters.pointer + entry.offset, count: entry.count),
                        shape: entry.shape)
         }
-        try writer.write(to: (directory as NSString).appendingPathComponent(weightsFile))
-        try AtomicFile.write(try configJSON(model.config, dropout: model.dropout), to: (directory as NSString).appendingPathComponent(configFile))
+        try writer.write(to: (directory as NSString).appendingPathComponent(weightsFile), in: set)
+        try AtomicFile.write(try configJSON(model.config, dropout: model.dropout),
+                             to: (directory as NSString).appendingPathComponent(configFile), in: set)
     }
 }

@@ -1,3 +1,5 @@
+import Tensor
+
 /// The shape of a GPT-2 style model, named after Hugging Face's GPT2Config keys.
 public struct GPTConfig: Equatable, Sendable, Codable {
     public var layerCount: Int
@@ -31,18 +33,40 @@ public struct GPTConfig: Equatable, Sendable, Codable {
         "gpt2": GPTConfig(layerCount: 12, headCount: 12, embeddingSize: 768, contextLength: 1024),
     ]
 
+    /// The largest sizes Finch builds, far beyond any GPT-2-family model, so that every product
+    /// of them fits an `Int` (token ids are 32-bit; a block's index arrays are per layer).
+    public static let limits = (layers: 4096, embedding: 1 << 16, context: 1 << 20, vocabulary: 1 << 24)
+
     /// Why this shape cannot be built, or nil when it can.
     public var problem: String? {
-        if layerCount < 1 { return "n_layer must be at least 1 (got \(layerCount))" }
-        if headCount < 1 { return "n_head must be at least 1 (got \(headCount))" }
-        if embeddingSize < 1 { return "n_embd must be at least 1 (got \(embeddingSize))" }
+        let limits = Self.limits
+        if let problem = SizeCheck.problem("n_layer", layerCount, in: 1...limits.layers) { return problem }
+        if let problem = SizeCheck.problem("n_embd", embeddingSize, in: 1...limits.embedding) { return problem }
+        if let problem = SizeCheck.problem("n_head", headCount, in: 1...embeddingSize) { return problem }
         if embeddingSize % headCount != 0 {
             return "n_embd (\(embeddingSize)) must be a multiple of n_head (\(headCount))"
         }
-        if contextLength < 1 { return "n_positions must be at least 1 (got \(contextLength))" }
-        if vocabSize < 1 { return "vocab_size must be at least 1 (got \(vocabSize))" }
-        if !(layerNormEpsilon > 0) { return "layer_norm_epsilon must be positive" }
+        if let problem = SizeCheck.problem("n_positions", contextLength, in: 1...limits.context) { return problem }
+        if let problem = SizeCheck.problem("vocab_size", vocabSize, in: 1...limits.vocabulary) { return problem }
+        if !(layerNormEpsilon > 0) || !layerNormEpsilon.isFinite { return "layer_norm_epsilon must be positive and finite" }
         return nil
+    }
+
+    /// Parameters of a model of this shape, overflow-checked (nil when it does not fit an Int):
+    /// the embeddings, 12·C² + 13·C per block, the final LayerNorm.
+    public var checkedParameterCount: Int? {
+        let c = embeddingSize
+        let perBlock = SizeCheck.sum([SizeCheck.product(12, c, c), SizeCheck.product(13, c)])
+        return SizeCheck.sum([SizeCheck.product(vocabSize, c), SizeCheck.product(contextLength, c),
+                              perBlock.flatMap { SizeCheck.product(layerCount, $0) }, SizeCheck.product(2, c)])
+    }
+
+    /// Why a model of this shape, at `bytesPerParameter` (4 to load it, 16 to train it), does
+    /// not fit this machine's memory, naming `source` (a file or the flags), or nil.
+    public func memoryProblem(bytesPerParameter: Int, source: String) -> String? {
+        let parameters = checkedParameterCount
+        let what = "\(source): a model of \(parameters.map(String.init) ?? "too many") parameters (n_layer \(layerCount), n_embd \(embeddingSize), n_positions \(contextLength), vocab_size \(vocabSize))"
+        return SizeCheck.memoryProblem(parameters.flatMap { SizeCheck.product($0, bytesPerParameter) }, for: what)
     }
 
     enum CodingKeys: String, CodingKey {

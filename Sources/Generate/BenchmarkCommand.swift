@@ -101,8 +101,7 @@ struct BenchmarkCommand: ParsableCommand {
                     "float_perplexity": floatPerplexity.map { $0.perplexity as Any } ?? NSNull(),
                     "perplexity_change_percent": change.map { $0 as Any } ?? NSNull(),
                 ]
-                let line = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
-                print(String(decoding: line, as: UTF8.self))
+                print(try jsonLine(fields))
                 return
             }
             var rows: [(String, String)] = []

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 
 @main
 struct Generate: ParsableCommand {
@@ -8,4 +9,6 @@ struct Generate: ParsableCommand {
         subcommands: [SampleCommand.self, BenchmarkCommand.self, QuantizeCommand.self, BatchBenchmarkCommand.self],
         defaultSubcommand: SampleCommand.self
     )
+
+    static func main() { mainReportingErrors() }
 }

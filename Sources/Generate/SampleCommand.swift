@@ -2,6 +2,7 @@ import ArgumentParser
 import CommandLineSupport
 import Foundation
 import GPT
+import Tensor
 import Tokenizer
 
 /// `generate [sample]`: streams text from a checkpoint with Hugging Face's sampling controls.
@@ -98,8 +99,11 @@ struct SampleCommand: ParsableCommand {
     private func readPrompt() throws -> String {
         if let prompt { return prompt }
         if let promptFile {
-            guard let data = FileManager.default.contents(atPath: promptFile) else {
-                throw ValidationError("--prompt-file \(promptFile): cannot read the file")
+            let data: Data
+            do {
+                data = try RegularFile.contents(of: promptFile, limit: 64 << 20)
+            } catch {
+                throw ValidationError("--prompt-file \(error)")
             }
             guard let text = String(data: data, encoding: .utf8) else {
                 throw ValidationError("--prompt-file \(promptFile): not UTF-8 text")

@@ -1,5 +1,6 @@
 import Foundation
 import GPT
+import Tensor
 
 /// One supervised fine-tuning example: the model reads `prompt` and learns to write `completion`.
 public struct CompletionExample: Sendable, Equatable {
@@ -14,14 +15,19 @@ public struct CompletionExample: Sendable, Equatable {
     /// Reads a JSONL file of `{"prompt": …, "completion": …}` objects, one per line (blank
     /// lines skipped). A malformed line is an error naming the file and line.
     public static func readJSONL(path: String) throws -> [CompletionExample] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw LoRAError.file("\(path): cannot read")
+        let data: Data
+        do {
+            data = try RegularFile.contents(of: path)
+        } catch {
+            throw LoRAError.file("--data \(error)")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw LoRAError.file("\(path): not UTF-8 text")
         }
         var examples: [CompletionExample] = []
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Split on every line break: "\r\n" is one Character in Swift, so splitting on "\n" alone
+        // would leave a CRLF file as one line.
+        for (index, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.isEmpty { continue }
             let location = "\(path):\(index + 1)"

@@ -63,9 +63,19 @@ public final class LoRAAdapter: ProjectionAdapter, @unchecked Sendable {
     init(modelConfig: GPTConfig, configuration: LoRAConfiguration, dropoutSeed: UInt64) throws {
         if let problem = configuration.problem { throw LoRAError.invalidConfiguration(problem) }
         if let problem = modelConfig.problem { throw LoRAError.invalidConfiguration(problem) }
+        let c = modelConfig.embeddingSize, r = configuration.rank
+        // Values per layer: r·(in + out) for each target; parameters and gradients are allocated now.
+        let perLayer = SizeCheck.sum(configuration.orderedTargets.map { projection in
+            let (inFeatures, outFeatures) = Self.features(of: projection, channels: c)
+            return SizeCheck.product(r, inFeatures + outFeatures)
+        })
+        let total = perLayer.flatMap { SizeCheck.product($0, modelConfig.layerCount) }
+        if let problem = SizeCheck.memoryProblem(total.flatMap { SizeCheck.product($0, 8) },
+                                                 for: "rank \(r) adapters on \(modelConfig.layerCount) layers of width \(c)") {
+            throw LoRAError.invalidConfiguration(problem)
+        }
         self.configuration = configuration
         self.modelConfig = modelConfig
-        let c = modelConfig.embeddingSize, r = configuration.rank
         var slots: [Slot] = []
         var index: [[Projection: Int]] = []
         var offset = 0

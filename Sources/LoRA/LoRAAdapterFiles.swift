@@ -9,9 +9,9 @@ import Tensor
 extension LoRAAdapter {
     public static let weightsFileName = "adapter_model.safetensors"
 
-    /// Writes the adapter into `directory` (created if needed), each file atomically.
-    /// `baseModel` is recorded as `base_model_name_or_path`.
-    public func save(to directory: String, baseModel: String?) throws {
+    /// Writes the adapter into `directory` (created if needed), each file atomically or staged in
+    /// `set`. `baseModel` is recorded as `base_model_name_or_path`.
+    public func save(to directory: String, baseModel: String?, in set: FileSet? = nil) throws {
         var writer = SafeTensorsWriter(metadata: ["format": "pt"])
         for slot in slots {
             try writer.add(slot.nameA, floats: UnsafeBufferPointer(start: parameters.pointer + slot.aOffset,
@@ -21,9 +21,9 @@ extension LoRAAdapter {
                                                                    count: slot.outFeatures * rank),
                            shape: [slot.outFeatures, rank])
         }
-        try writer.write(to: directory + "/" + Self.weightsFileName)
+        try writer.write(to: directory + "/" + Self.weightsFileName, in: set)
         let config = PEFTAdapterConfig(configuration: configuration, baseModel: baseModel)
-        try AtomicFile.write(try config.jsonData(), to: directory + "/" + PEFTAdapterConfig.fileName)
+        try AtomicFile.write(try config.jsonData(), to: directory + "/" + PEFTAdapterConfig.fileName, in: set)
     }
 
     /// Loads a PEFT adapter directory for a base model of shape `modelConfig`. An adapter made

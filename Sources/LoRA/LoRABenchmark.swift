@@ -19,6 +19,12 @@ public enum LoRABenchmark {
         guard steps >= 1, warmup >= 0 else {
             throw LoRAError.invalidConfiguration("a benchmark needs at least 1 measured step and no negative warmup")
         }
+        // The frozen base holds no gradients or moments, but the activations are the same: the
+        // full-training estimate bounds it from above.
+        if let problem = config.trainingMemoryProblem(batchSize: batchSize, length: length,
+                                                      flags: "--batch \(batchSize) × --seq \(length)") {
+            throw LoRAError.invalidConfiguration(problem)
+        }
         let base = GPTModel(config: config, seed: seed)
         // The model keeps the int8 weights it is given (`frozenProjectionWeights`).
         if int8Base { _ = try QuantizedFrozenBase(quantizing: base) }

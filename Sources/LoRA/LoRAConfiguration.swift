@@ -1,5 +1,6 @@
 import Foundation
 import GPT
+import Tensor
 
 /// The hyper-parameters of a set of LoRA adapters: rank, alpha, dropout and which of a
 /// block's projections carry one.
@@ -22,6 +23,10 @@ public struct LoRAConfiguration: Sendable, Equatable {
         self.useRSLoRA = useRSLoRA
     }
 
+    /// Far above any useful rank (a rank above a projection's width adds nothing), low enough
+    /// that every adapter size is a product that fits an `Int`.
+    public static let maximumRank = 1 << 16
+
     /// The factor on B·A: alpha/r (or alpha/√r with rsLoRA).
     public var scaling: Float {
         useRSLoRA ? alpha / Float(rank).squareRoot() : alpha / Float(rank)
@@ -29,7 +34,7 @@ public struct LoRAConfiguration: Sendable, Equatable {
 
     /// Why these settings cannot build adapters, as one line naming the flag, or nil.
     public var problem: String? {
-        if rank < 1 { return "--lora-rank must be at least 1 (got \(rank))" }
+        if let problem = SizeCheck.problem("--lora-rank", rank, in: 1...Self.maximumRank) { return problem }
         if !(alpha > 0) || !alpha.isFinite { return "--lora-alpha must be positive (got \(alpha))" }
         if !(dropout >= 0 && dropout < 1) { return "--lora-dropout must be in [0, 1) (got \(dropout))" }
         if targets.isEmpty { return "--lora-targets must name at least one projection" }

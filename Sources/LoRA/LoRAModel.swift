@@ -66,17 +66,19 @@ public final class LoRAModel: TrainingTarget {
     }
 
     /// Writes the adapter in PEFT's layout (the trainer's metadata has nowhere to go in it).
-    public func save(to directory: String, metadata: [String: String]) throws {
-        try adapter.save(to: directory, baseModel: baseModelName)
+    public func save(to directory: String, metadata: [String: String], in set: FileSet?) throws {
+        try adapter.save(to: directory, baseModel: baseModelName, in: set)
     }
 
     /// The base weights, the adapter with its gradient and two AdamW moments, the activations,
     /// and per adapter the saved x·Aᵀ plus the dropout scratch.
     public func estimatedTrainingBytes(batchSize: Int, length: Int) -> Int {
-        let rows = batchSize * length
-        let widest = adapter.slots.map(\.inFeatures).max() ?? 0
-        let adapterBytes = 4 * (4 * adapter.parameterCount + (adapter.slots.count + 1) * rows * adapter.rank
+        // In Double: absurd flags must give an error message, not an integer overflow.
+        let rows = Double(batchSize) * Double(length)
+        let widest = Double(adapter.slots.map(\.inFeatures).max() ?? 0)
+        let adapterBytes = 4 * (4 * Double(adapter.parameterCount) + Double(adapter.slots.count + 1) * rows * Double(adapter.rank)
             + (adapter.configuration.dropout > 0 ? rows * widest : 0))
-        return 4 * base.parameterCount + adapterBytes + base.activationBytes(batchSize: batchSize, length: length)
+        let bytes = 4 * Double(base.parameterCount) + adapterBytes + Double(base.activationBytes(batchSize: batchSize, length: length))
+        return bytes < Double(Int.max / 2) ? Int(bytes) : Int.max / 2
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GPT
+import Tensor
 
 /// PEFT's `adapter_config.json`: what Finch reads from one and writes into one.
 public struct PEFTAdapterConfig: Sendable, Equatable {
@@ -18,8 +19,14 @@ public struct PEFTAdapterConfig: Sendable, Equatable {
     /// per-layer ranks, trained biases, extra saved modules, layer filters) are rejected by name
     /// rather than silently ignored.
     public init(path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw LoRAError.file("\(path): cannot read the adapter config (is this a PEFT adapter directory?)")
+        guard RegularFile.exists(path) else {
+            throw LoRAError.file("\(path): not found (is this a PEFT adapter directory?)")
+        }
+        let data: Data
+        do {
+            data = try RegularFile.contents(of: path, limit: 1 << 20)
+        } catch {
+            throw LoRAError.file("\(error)")
         }
         guard let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw LoRAError.file("\(path): not a JSON object")

@@ -47,6 +47,18 @@ public enum AtomicFile {
     /// Creates the parent directory if needed, runs `body` on a temporary file, then renames it
     /// over `path`. An error thrown by `body` is rethrown unchanged after the cleanup.
     public static func write(to path: String, _ body: (Output) throws -> Void) throws {
+        let temporary = try writeTemporary(for: path, body)
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw AtomicFileError("cannot write \(path): cannot rename the temporary file over it: \(reason)")
+        }
+        syncDirectory((path as NSString).deletingLastPathComponent)
+    }
+
+    /// Writes `path`'s new contents to a durable temporary file beside it and returns the
+    /// temporary's path, leaving the rename to the caller (`FileSet` renames several together).
+    static func writeTemporary(for path: String, _ body: (Output) throws -> Void) throws -> String {
         let target = URL(fileURLWithPath: path)
         let directory = target.deletingLastPathComponent().path
         do {
@@ -54,8 +66,8 @@ public enum AtomicFile {
         } catch {
             throw AtomicFileError("cannot write \(path): cannot create the directory \(directory)")
         }
-        let temporary = directory + "/." + target.lastPathComponent
-            + ".tmp-\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 16))"
+        let temporary = directory + "/." + target.lastPathComponent + temporaryMarker
+            + "\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 16))"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw AtomicFileError("cannot write \(path): cannot create a temporary file: \(String(cString: strerror(errno)))")
@@ -70,20 +82,21 @@ public enum AtomicFile {
             guard close(descriptor) == 0 else {
                 throw AtomicFileError("cannot write \(path): close failed: \(String(cString: strerror(errno)))")
             }
-            guard rename(temporary, path) == 0 else {
-                throw AtomicFileError("cannot write \(path): cannot rename the temporary file over it: \(String(cString: strerror(errno)))")
-            }
         } catch {
             if isOpen { close(descriptor) }
             unlink(temporary)
             throw error
         }
-        syncDirectory(directory)
+        return temporary
     }
+
+    /// What every temporary file's name contains (`.<name>.tmp-<pid>-<random>`), so a restarted
+    /// run can find and remove the ones a killed run left.
+    static let temporaryMarker = ".tmp-"
 
     /// Makes the rename itself durable across a power loss. Best effort: some file systems
     /// refuse to fsync a directory, and the file's contents are already safe.
-    private static func syncDirectory(_ directory: String) {
+    static func syncDirectory(_ directory: String) {
         let descriptor = open(directory, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return }
         _ = fsync(descriptor)

@@ -35,16 +35,13 @@ public final class SafeTensorsFile: @unchecked Sendable {
     private let dataStart: Int
 
     public init(path: String) throws {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw SafeTensorsError("\(path): cannot open: \(String(cString: strerror(errno)))") }
-        defer { close(descriptor) }
-
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else {
-            throw SafeTensorsError("\(path): cannot read its size: \(String(cString: strerror(errno)))")
+        let descriptor: Int32, length: Int
+        do {
+            (descriptor, length) = try RegularFile.openForReading(path)
+        } catch let error as RegularFileError {
+            throw SafeTensorsError(error.message)
         }
-        guard (status.st_mode & S_IFMT) == S_IFREG else { throw SafeTensorsError("\(path): not a regular file") }
-        let length = Int(status.st_size)
+        defer { close(descriptor) }
         guard length >= 8 else {
             throw SafeTensorsError("\(path): file is \(length) bytes, too short for the 8-byte header length of a safetensors file")
         }

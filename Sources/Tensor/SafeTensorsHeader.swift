@@ -42,12 +42,62 @@ struct SafeTensorsHeader {
             throw failure("header is not valid JSON")
         }
         metadata = raw.metadata
+        // JSON decoders keep one of two equal keys silently; the reference implementation refuses them.
+        if let duplicate = Self.firstDuplicateKey(json) {
+            throw failure("header names '\(duplicate)' twice")
+        }
 
         tensors = [:]
         for (name, entry) in raw.entries {
             tensors[name] = try Self.validate(entry, name: name, dataLength: dataLength, failure: failure)
         }
         try Self.checkNoOverlap(Array(tensors.values), failure: failure)
+        let dataEnd = tensors.values.map(\.dataOffsets.upperBound).max() ?? 0
+        guard dataEnd == dataLength else {
+            throw failure("\(dataLength - dataEnd) bytes after the last tensor's data; a corrupt file, or bytes appended to it")
+        }
+    }
+
+    /// The first top-level key that occurs twice in the header's JSON object, or nil. A scan of
+    /// strings and nesting only: the JSON itself was validated by the decoder.
+    static func firstDuplicateKey(_ json: Data) -> String? {
+        var seen = Set<[UInt8]>()
+        var depth = 0
+        var index = json.startIndex
+        var expectingKey = false
+        while index < json.endIndex {
+            let byte = json[index]
+            switch byte {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                depth += 1
+                expectingKey = byte == UInt8(ascii: "{") && depth == 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+            case UInt8(ascii: ","):
+                expectingKey = depth == 1
+            case UInt8(ascii: "\""):
+                var end = json.index(after: index)
+                var string: [UInt8] = []
+                while end < json.endIndex, json[end] != UInt8(ascii: "\"") {
+                    if json[end] == UInt8(ascii: "\\") {
+                        string.append(json[end])
+                        end = json.index(after: end)
+                        guard end < json.endIndex else { break }
+                    }
+                    string.append(json[end])
+                    end = json.index(after: end)
+                }
+                if expectingKey {
+                    if !seen.insert(string).inserted { return String(decoding: string, as: UTF8.self) }
+                    expectingKey = false
+                }
+                index = end
+            default:
+                break
+            }
+            index = json.index(after: index)
+        }
+        return nil
     }
 
     private static func validate(

@@ -105,8 +105,9 @@ public struct SafeTensorsWriter {
         names.insert(name)
     }
 
-    /// Writes the file through a temporary file renamed over `path`; the parent directory is created if needed.
-    public func write(to path: String) throws {
+    /// Writes the file through a temporary file renamed over `path` (or staged in `set`, renamed
+    /// with the others); the parent directory is created if needed.
+    public func write(to path: String, in set: FileSet? = nil) throws {
         let ordered = entries.sorted { a, b in
             a.dtype.layoutRank != b.dtype.layoutRank
                 ? a.dtype.layoutRank > b.dtype.layoutRank
@@ -114,7 +115,7 @@ public struct SafeTensorsWriter {
         }
         var header = Array(headerJSON(ordered).utf8)
         header.append(contentsOf: repeatElement(UInt8(ascii: " "), count: (8 - header.count % 8) % 8))
-        try AtomicFile.write(to: path) { output in
+        try AtomicFile.write(to: path, in: set) { output in
             try output.write(withUnsafeBytes(of: UInt64(header.count).littleEndian) { Array($0) })
             try output.write(header)
             for entry in ordered {

@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 public enum DatasetFormat: String, CaseIterable, Sendable {
     /// Whole files of plain text; split into train and validation by characters, like nanoGPT.
@@ -57,6 +58,15 @@ public struct DatasetPreparation {
         }
         guard tokenizer.vocabSize <= 65_536 else {
             throw TokenizerError("vocabulary of \(tokenizer.vocabSize) ids does not fit nanoGPT's uint16 token files")
+        }
+        // Regular files only: the input is read twice (a count, then the split), and a FIFO or a
+        // device such as /dev/zero would block or never end.
+        for input in inputs {
+            do {
+                close(try RegularFile.openForReading(input).descriptor)
+            } catch let error as RegularFileError {
+                throw TokenizerError("--input \(error.message)")
+            }
         }
         let files = inputs.map { InputFile(path: $0) }
         let sizes = try files.map { try $0.size }
@@ -124,7 +134,7 @@ public struct DatasetPreparation {
     private func writeMeta(tokenizer: GPT2Tokenizer, train: Int, validation: Int, documents: Int, sizes: [Int]) throws {
         var vocabularyFiles: [[String: Any]] = []
         for path in tokenizer.vocabularyFiles {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            let data = try RegularFile.contents(of: path, limit: 256 << 20)
             vocabularyFiles.append(["file": path, "bytes": data.count, "sha256": SHA256.hex(of: data)])
         }
         var meta: [String: Any] = [

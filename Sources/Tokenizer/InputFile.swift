@@ -4,6 +4,9 @@ import Foundation
 /// errors that name it.
 struct InputFile {
     static let blockBytes = 4 << 20
+    /// The longest line `forEachLine` accepts (one JSON-lines record): longer is an error rather
+    /// than an ever-growing buffer (a device such as /dev/zero has no line breaks at all).
+    static let maximumLineBytes = 64 << 20
 
     /// The file's path, or the name errors use for `handle`.
     let path: String
@@ -94,6 +97,9 @@ struct InputFile {
                 start = i + 1
             }
             line.append(contentsOf: UnsafeBufferPointer(rebasing: block[start...]))
+            if line.count > Self.maximumLineBytes {
+                throw TokenizerError("\(path): a line is longer than the \(Self.maximumLineBytes >> 20) MB limit for one JSON line; not a JSON-lines file?")
+            }
             done += block.count
             blockDone(done)
         }

@@ -22,6 +22,13 @@ final class ParallelTextEncoder {
     /// Chunks waiting for the next batch; `endOfText` appends 50256 after the chunk's ids.
     private var queue: [(bytes: [UInt8], endOfText: Bool)] = []
     private var queuedBytes = 0
+    /// The input's name for errors.
+    var sourceName = "the input"
+
+    /// The longest run of text without a safe split point that is accepted: real text splits at
+    /// every word; a run this long is binary data (`/dev/zero` is one endless pre-token), which
+    /// would otherwise be buffered without end.
+    static let maximumUnsplitBytes = 16 << 20
 
     init(tokenizer: GPT2Tokenizer, allowSpecial: Bool = false, chunkBytes: Int = 1 << 20, write: @escaping ([Int]) throws -> Void) {
         self.tokenizer = tokenizer
@@ -41,6 +48,9 @@ final class ParallelTextEncoder {
             start = cut
         }
         pending.removeFirst(start)
+        if pending.count > Self.maximumUnsplitBytes {
+            throw TokenizerError("\(sourceName): more than \(Self.maximumUnsplitBytes >> 20) MB of text with no place to split it into pieces (one pre-token); binary data such as /dev/zero?")
+        }
         if queuedBytes >= workerCount * chunkBytes * 2 { try encodeQueue() }
     }
 

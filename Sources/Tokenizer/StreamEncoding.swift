@@ -8,6 +8,7 @@ extension GPT2Tokenizer {
     public func encodeStream(_ handle: FileHandle, name: String, allowSpecial: Bool = false,
                              write: @escaping ([Int]) throws -> Void) throws {
         let encoder = ParallelTextEncoder(tokenizer: self, allowSpecial: allowSpecial, write: write)
+        encoder.sourceName = name
         try InputFile(handle: handle, name: name).forEachValidatedBlock { block, _ in try encoder.append(block) }
         try encoder.endDocument(separator: false)
         try encoder.finish()

@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// A memory-mapped token file, never read whole: nanoGPT's raw little-endian uint16 `.bin`,
 /// or llm.c's format (a 256 × int32 header: magic 20240520, version, token count; then
@@ -19,16 +20,13 @@ public final class TokenStream: @unchecked Sendable {
 
     public init(path: String) throws {
         self.path = path
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else {
-            throw TokenStreamError("\(path): cannot open (\(String(cString: strerror(errno))))")
+        let descriptor: Int32, size: Int
+        do {
+            (descriptor, size) = try RegularFile.openForReading(path)
+        } catch let error as RegularFileError {
+            throw TokenStreamError(error.message)
         }
         defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else {
-            throw TokenStreamError("\(path): cannot read its size")
-        }
-        let size = Int(status.st_size)
         guard size > 0 else { throw TokenStreamError("\(path): empty token file") }
         guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), base != MAP_FAILED else {
             throw TokenStreamError("\(path): cannot memory-map (\(String(cString: strerror(errno))))")

@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// A GPT-2 vocabulary as read from disk, before the encoder's tables are built: every token's
 /// bytes by id, each token's merge rank (lower merges first) and the special tokens.
@@ -48,9 +49,9 @@ struct Vocabulary {
             throw TokenizerError("\(path): missing (the vocabulary needs it)")
         }
         do {
-            return try Data(contentsOf: URL(fileURLWithPath: path))
+            return try RegularFile.contents(of: path, limit: 256 << 20)
         } catch {
-            throw TokenizerError("\(path): cannot read (\(error.localizedDescription))")
+            throw TokenizerError("\(error)")
         }
     }
 

@@ -33,8 +33,9 @@ struct BenchmarkCommand: ParsableCommand {
         guard (1...config.contextLength).contains(length) else {
             throw ValidationError("--seq must be between 1 and the preset's context \(config.contextLength)")
         }
-        guard batch >= 1, steps >= 1, warmup >= 0 else {
-            throw ValidationError("--batch and --steps must be at least 1, --warmup at least 0")
+        for (flag, value, range) in [("--batch", batch, 1...(1 << 20)), ("--steps", steps, 1...1_000_000),
+                                     ("--warmup", warmup, 0...1_000_000)] {
+            if let problem = SizeCheck.problem(flag, value, in: range) { throw ValidationError(problem) }
         }
         if let loraRank {
             try printLoRABenchmark(config: config, rank: loraRank, length: length)
@@ -48,13 +49,15 @@ struct BenchmarkCommand: ParsableCommand {
             "step_s_median": result.stepSecondsMedian, "tokens_per_s": result.tokensPerSecond,
             "gflops": result.gflops, "peak_rss_mb": result.peakRSSMegabytes,
         ]
-        let data = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
-        print(String(decoding: data, as: UTF8.self))
+        print(try jsonLine(json))
     }
 
     /// The same JSON fields for fine-tuning (alpha 2r, dropout 0.05, as `train finetune`'s
     /// defaults), plus the rank and the trainable-parameter count.
     func printLoRABenchmark(config: GPTConfig, rank: Int, length: Int) throws {
+        if let problem = SizeCheck.problem("--lora-rank", rank, in: 1...LoRAConfiguration.maximumRank) {
+            throw ValidationError(problem)
+        }
         let lora = LoRAConfiguration(rank: rank, alpha: Float(2 * rank), dropout: 0.05)
         if let problem = lora.problem { throw ValidationError(problem) }
         let result = try LoRABenchmark.run(config: config, lora: lora, batchSize: batch, length: length,
@@ -66,7 +69,6 @@ struct BenchmarkCommand: ParsableCommand {
             "step_s_median": result.stepSecondsMedian, "tokens_per_s": result.tokensPerSecond,
             "peak_rss_mb": result.peakRSSMegabytes,
         ]
-        let data = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
-        print(String(decoding: data, as: UTF8.self))
+        print(try jsonLine(json))
     }
 }

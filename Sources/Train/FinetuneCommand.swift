@@ -22,11 +22,13 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Output adapter directory (adapter_config.json + adapter_model.safetensors; best/ holds the lowest val loss).")
     var out: String
 
-    @Option(help: "Adapter rank r.") var loraRank = 16
+    // Optional so that `--resume` can tell a flag given (and compare it with the saved adapter)
+    // from a default.
+    @Option(help: "Adapter rank r (default 16).") var loraRank: Int?
     @Option(help: "Adapter alpha; the update is scaled by alpha/r (default 2 × rank).") var loraAlpha: Float?
-    @Option(help: "Dropout on the adapters' input while training.") var loraDropout: Float = 0.05
-    @Option(help: "Comma-separated projections to adapt: c_attn, attn.c_proj, c_fc, mlp.c_proj (c_proj = both).")
-    var loraTargets = "c_attn,attn.c_proj,c_fc,mlp.c_proj"
+    @Option(help: "Dropout on the adapters' input while training (default 0.05).") var loraDropout: Float?
+    @Option(help: "Comma-separated projections to adapt: c_attn, attn.c_proj, c_fc, mlp.c_proj (c_proj = both; default all four).")
+    var loraTargets: String?
 
     @Flag(help: "Same as --bits 8.")
     var int8 = false
@@ -68,7 +70,10 @@ struct FinetuneCommand: ParsableCommand {
     mutating func run() throws {
         try runReportingErrors {
             try threadOptions.configure()
+            try RunDirectory.check(out: out, intent: resume ? .resume : .create(overwrite: overwrite),
+                                   inputs: [("--base", base), ("--data", data)])
             let format = try baseFormat()
+            let requested = try loraConfiguration()
             let group = try dataParallel.processGroup()
             let gpt = try Checkpoint.load(directory: base)
             let quantized = try format.map { try QuantizedFrozenBase(quantizing: gpt, format: $0) }
@@ -77,18 +82,17 @@ struct FinetuneCommand: ParsableCommand {
             let adapter: LoRAAdapter
             var resumedState: TrainerState?
             if resume {
-                adapter = try LoRAAdapter.load(directory: out, model: gpt)
-                adapter.dropoutSeed = training.seed
+                // The state first: loading it completes a save a killed run left half-done.
                 let state = try TrainerState.load(directory: out)
                 guard state.config == gpt.config else {
                     throw ValidationError("--resume: \(out) was fine-tuned on a base with \(describe(state.config)), not \(base) (\(describe(gpt.config)))")
                 }
+                adapter = try LoRAAdapter.load(directory: out, model: gpt)
+                adapter.dropoutSeed = training.seed
+                try checkResumedSettings(adapter.configuration)
                 resumedState = state
             } else {
-                if !overwrite, FileManager.default.fileExists(atPath: (out as NSString).appendingPathComponent(PEFTAdapterConfig.fileName)) {
-                    throw ValidationError("\(out) already holds an adapter: pass --resume to continue it or --overwrite to replace it")
-                }
-                adapter = try LoRAAdapter(modelConfig: gpt.config, configuration: try loraConfiguration(), seed: training.seed)
+                adapter = try LoRAAdapter(modelConfig: gpt.config, configuration: requested, seed: training.seed)
             }
             let model = try LoRAModel(base: gpt, adapter: adapter, baseModelName: base)
             let options = try training.options(defaultLength: blockSize ?? gpt.config.contextLength)
@@ -120,18 +124,42 @@ struct FinetuneCommand: ParsableCommand {
         }
     }
 
+    /// The adapter settings the flags ask for (defaults filled in), checked before anything loads.
     func loraConfiguration() throws -> LoRAConfiguration {
-        let names = loraTargets.split(separator: ",").map(String.init)
+        let names = (loraTargets ?? "c_attn,attn.c_proj,c_fc,mlp.c_proj").split(separator: ",").map(String.init)
         let targets: Set<Projection>
         do {
             targets = try LoRAConfiguration.targets(named: names)
         } catch {
             throw ValidationError("--lora-targets: \(error)")
         }
-        let configuration = LoRAConfiguration(rank: loraRank, alpha: loraAlpha ?? Float(2 * loraRank),
-                                              dropout: loraDropout, targets: targets)
+        let rank = loraRank ?? 16
+        if let problem = SizeCheck.problem("--lora-rank", rank, in: 1...LoRAConfiguration.maximumRank) {
+            throw ValidationError(problem)
+        }
+        let configuration = LoRAConfiguration(rank: rank, alpha: loraAlpha ?? Float(2 * rank),
+                                              dropout: loraDropout ?? 0.05, targets: targets)
         if let problem = configuration.problem { throw ValidationError(problem) }
         return configuration
+    }
+
+    /// `--resume` continues the saved adapter: a LoRA flag given with another value than the one
+    /// in `adapter_config.json` would be silently ignored, so it is refused.
+    func checkResumedSettings(_ saved: LoRAConfiguration) throws {
+        let file = (out as NSString).appendingPathComponent(PEFTAdapterConfig.fileName)
+        let requested = try loraConfiguration()
+        var differences: [String] = []
+        if loraRank != nil, requested.rank != saved.rank { differences.append("--lora-rank \(requested.rank) (saved r = \(saved.rank))") }
+        if loraAlpha != nil, requested.alpha != saved.alpha { differences.append("--lora-alpha \(requested.alpha) (saved \(saved.alpha))") }
+        if loraDropout != nil, requested.dropout != saved.dropout {
+            differences.append("--lora-dropout \(requested.dropout) (saved \(saved.dropout))")
+        }
+        if loraTargets != nil, requested.targets != saved.targets {
+            differences.append("--lora-targets \(requested.targetModules.joined(separator: ",")) (saved \(saved.targetModules.joined(separator: ",")))")
+        }
+        if !differences.isEmpty {
+            throw ValidationError("--resume continues the adapter in \(file); it cannot change \(differences.joined(separator: ", ")): drop the flag or start a new run")
+        }
     }
 
     /// Token streams for training and validation: `train.bin` / `val.bin`, or a JSONL file of

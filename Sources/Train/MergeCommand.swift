@@ -23,9 +23,7 @@ struct MergeCommand: ParsableCommand {
     mutating func run() throws {
         try runReportingErrors {
             try threadOptions.configure()
-            if !overwrite, FileManager.default.fileExists(atPath: (out as NSString).appendingPathComponent(Checkpoint.weightsFile)) {
-                throw ValidationError("\(out) already holds a checkpoint: pass --overwrite to replace it")
-            }
+            try RunDirectory.check(out: out, intent: .create(overwrite: overwrite), inputs: [("--base", base), ("--lora", lora)])
             let model = try Checkpoint.load(directory: base)
             let adapter = try LoRAAdapter.load(directory: lora, model: model)
             try adapter.merge(into: model)

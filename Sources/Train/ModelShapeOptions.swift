@@ -32,7 +32,15 @@ struct ModelShapeOptions: ParsableArguments {
             throw ValidationError("--block-size \(blockSize) exceeds the \(name) preset's context of \(config.contextLength)")
         }
         if let blockSize, preset == nil { config.contextLength = max(blockSize, 1) }
-        if let problem = config.problem { throw ValidationError(problem) }
+        if let problem = config.problem {
+            // Named after the flags that set them: the config keys mean nothing on a command line.
+            var message = problem
+            for (key, flag) in [("n_layer", "--n-layer"), ("n_head", "--n-head"), ("n_embd", "--n-embd"),
+                                ("n_positions", "--block-size")] {
+                message = message.replacingOccurrences(of: key, with: flag)
+            }
+            throw ValidationError(message)
+        }
         return config
     }
 

@@ -46,7 +46,7 @@ struct PrepareCommand: ParsableCommand {
                 let rate = Double(progress.bytesDone) / max(progress.seconds, 1e-9)
                 let eta = Double(progress.bytesTotal - progress.bytesDone) / max(rate, 1)
                 FileHandle.standardError.write(Data(String(
-                    format: "\rtokenizing %.1f/%.1f MB | %.1f MB/s | ETA %@%@", Double(progress.bytesDone) / 1e6,
+                    format: "\r\u{1B}[Ktokenizing %.1f/%.1f MB | %.1f MB/s | ETA %@%@", Double(progress.bytesDone) / 1e6,
                     Double(progress.bytesTotal) / 1e6, rate / 1e6, formatDuration(eta), done ? "\n" : "").utf8))
             }
             print("\(out)/train.bin: \(summary.trainTokens) tokens, \(out)/val.bin: \(summary.validationTokens) tokens (documents: \(summary.documents))")

@@ -41,6 +41,9 @@ struct PretrainCommand: ParsableCommand {
             try threadOptions.configure()
             let group = try dataParallel.processGroup()
             guard dropout >= 0, dropout < 1 else { throw ValidationError("--dropout must be in [0, 1) (got \(dropout))") }
+            if resume, initFrom != nil { throw ValidationError("--resume and --init-from cannot be combined") }
+            try RunDirectory.check(out: out, intent: resume ? .resume : .create(overwrite: overwrite),
+                                   inputs: [("--data", data), ("--init-from", initFrom)])
             let trainData = try TokenStream(path: (data as NSString).appendingPathComponent("train.bin"))
             let validationPath = (data as NSString).appendingPathComponent("val.bin")
             let validationData = FileManager.default.fileExists(atPath: validationPath)
@@ -49,7 +52,6 @@ struct PretrainCommand: ParsableCommand {
             let gpt: GPTModel
             var resumedState: TrainerState?
             if resume {
-                if initFrom != nil { throw ValidationError("--resume and --init-from cannot be combined") }
                 let state = try TrainerState.load(directory: out)
                 gpt = try Checkpoint.load(directory: out)
                 if let saved = try Checkpoint.savedStep(directory: out), saved != state.step {
@@ -60,9 +62,6 @@ struct PretrainCommand: ParsableCommand {
                 }
                 resumedState = state
             } else {
-                if !overwrite, FileManager.default.fileExists(atPath: (out as NSString).appendingPathComponent(Checkpoint.weightsFile)) {
-                    throw ValidationError("\(out) already holds a checkpoint: pass --resume to continue it or --overwrite to replace it")
-                }
                 if let initFrom {
                     gpt = try Checkpoint.load(directory: initFrom)
                     if let requested = try model.requestedConfig(vocabSize: gpt.config.vocabSize), requested != gpt.config {
@@ -70,6 +69,10 @@ struct PretrainCommand: ParsableCommand {
                     }
                 } else {
                     let config = try model.config(vocabSize: GPTConfig.gpt2VocabularySize)
+                    // Parameters, gradients and two AdamW moments: 16 bytes each.
+                    if let problem = config.memoryProblem(bytesPerParameter: 16, source: "--preset/--n-layer/--n-embd/--block-size") {
+                        throw ValidationError(problem)
+                    }
                     gpt = GPTModel(config: config, seed: training.seed)
                 }
             }

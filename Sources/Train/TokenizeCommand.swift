@@ -44,26 +44,37 @@ struct TokenizeCommand: ParsableCommand {
     }
 }
 
-/// `file` opened for reading, or stdin, and the name errors should use for it.
+/// `file` opened for reading, or stdin, and the name errors should use for it. The open does
+/// not block: a named pipe with no writer reads as empty instead of waiting forever, while one
+/// with a writer (`<(command)`) streams as usual.
 func openInput(_ file: String?) throws -> (FileHandle, String) {
     guard let file else { return (FileHandle.standardInput, "stdin") }
-    guard let handle = FileHandle(forReadingAtPath: file) else {
-        throw ValidationError("\(file): cannot read (no such file?)")
+    let descriptor = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+    guard descriptor >= 0 else {
+        throw ValidationError("\(file): cannot read (\(String(cString: strerror(errno))))")
     }
-    return (handle, file)
+    var status = stat()
+    if fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFDIR {
+        close(descriptor)
+        throw ValidationError("\(file): is a directory, not a text file")
+    }
+    _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
+    return (FileHandle(fileDescriptor: descriptor, closeOnDealloc: true), file)
 }
+
+/// Input read whole (`detokenize`) beyond this is refused: ids of a larger text are streamed
+/// through `tokenize`, and an endless device must not exhaust memory.
+let maximumWholeInputBytes = 256 << 20
 
 /// The whole of `file` (or stdin) as text, and the name errors should use for it.
 func readInputText(_ file: String?) throws -> (String, String) {
-    let name = file ?? "stdin"
-    let data: Data
-    if let file {
-        guard let contents = FileManager.default.contents(atPath: file) else {
-            throw ValidationError("\(file): cannot read (no such file?)")
+    let (handle, name) = try openInput(file)
+    var data = Data()
+    while let block = try handle.read(upToCount: 4 << 20), !block.isEmpty {
+        data.append(block)
+        guard data.count <= maximumWholeInputBytes else {
+            throw ValidationError("\(name): more than \(maximumWholeInputBytes >> 20) MB of input, the limit for reading it whole")
         }
-        data = contents
-    } else {
-        data = FileHandle.standardInput.readDataToEndOfFile()
     }
     guard let text = String(validating: data, as: UTF8.self) else {
         throw ValidationError("\(name): not UTF-8 at byte offset \(firstInvalidUTF8Offset(data))")

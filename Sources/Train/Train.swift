@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 
 @main
 struct Train: ParsableCommand {
@@ -9,4 +10,6 @@ struct Train: ParsableCommand {
                       PrepareCommand.self, TokenizeCommand.self, DetokenizeCommand.self],
         defaultSubcommand: PretrainCommand.self
     )
+
+    static func main() { mainReportingErrors() }
 }

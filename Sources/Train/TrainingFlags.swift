@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import GPT
 
 /// The optimisation flags shared by `pretrain` and `finetune` (nanoGPT's names).
@@ -18,6 +19,14 @@ struct TrainingFlags: ParsableArguments {
     @Option(help: "Validation batches per evaluation.") var evalIters = 20
     @Option(help: "Print and record metrics every N steps.") var logInterval = 10
     @Option(help: "Seed for initialisation and batch sampling.") var seed: UInt64 = 1337
+
+    /// Runs as the flags are parsed: NaN or ∞ is refused before anything is loaded or written.
+    func validate() throws {
+        if let problem = nonFiniteProblem([("--lr", lr), ("--min-lr", minLr), ("--weight-decay", weightDecay),
+                                           ("--beta1", beta1), ("--beta2", beta2), ("--grad-clip", gradClip)]) {
+            throw ValidationError(problem)
+        }
+    }
 
     func options(defaultLength: Int) throws -> TrainingOptions {
         var options = TrainingOptions()

@@ -21,9 +21,10 @@ public enum LatencyBenchmark {
 
     /// Why these settings cannot run on a model of `config`, naming the flag, or nil.
     public static func problem(promptTokens: Int, newTokens: Int, repeats: Int, config: GPTConfig) -> String? {
-        if promptTokens < 1 { return "--prompt-tokens must be at least 1 (got \(promptTokens))" }
-        if newTokens < 1 { return "--new-tokens must be at least 1 (got \(newTokens))" }
-        if repeats < 1 { return "--repeats must be at least 1 (got \(repeats))" }
+        // Each bounded on its own first, so that the sum below cannot overflow.
+        if let problem = SizeCheck.problem("--prompt-tokens", promptTokens, in: 1...config.contextLength) { return problem }
+        if let problem = SizeCheck.problem("--new-tokens", newTokens, in: 1...config.contextLength) { return problem }
+        if let problem = SizeCheck.problem("--repeats", repeats, in: 1...1_000_000) { return problem }
         if promptTokens + newTokens > config.contextLength {
             return "--prompt-tokens + --new-tokens (\(promptTokens + newTokens)) exceed the model's context of \(config.contextLength)"
         }

@@ -16,7 +16,7 @@ public enum QuantizedCheckpoint {
     /// float checkpoint.
     public static func formats(directory: String) throws -> (projections: QuantizationFormat, embedding: QuantizationFormat)? {
         let path = (directory as NSString).appendingPathComponent(Checkpoint.configFile)
-        guard let data = FileManager.default.contents(atPath: path),
+        guard let data = try? RegularFile.contents(of: path, limit: 1 << 20),
               let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               let quantization = json["quantization"] else { return nil }
         func format(_ value: Any) throws -> QuantizationFormat {
@@ -107,6 +107,7 @@ public enum QuantizedCheckpoint {
         let path = (directory as NSString).appendingPathComponent(Checkpoint.weightsFile)
         guard FileManager.default.fileExists(atPath: path) else { throw GPTError.checkpoint("\(path): not found") }
         let file = try SafeTensorsFile(path: path)
+        try Checkpoint.checkFits(config, file: file, directory: directory, countsValues: false)
         let model = GPTModel(config: config)
         let quantized = quantizedNames(model.layout)
         let available = Set(file.names)

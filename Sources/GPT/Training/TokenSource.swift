@@ -7,6 +7,12 @@ public protocol TokenSource: AnyObject {
     var tokenCount: Int { get }
     /// Copies `count` tokens starting at `offset` into `destination`.
     func copyTokens(from offset: Int, count: Int, into destination: UnsafeMutablePointer<Int32>)
+    /// The file the tokens come from, for messages; nil for tokens built in memory.
+    var sourcePath: String? { get }
+}
+
+extension TokenSource {
+    public var sourcePath: String? { nil }
 }
 
 /// A token stream in which only some tokens are predicted, such as the completions of
@@ -31,7 +37,7 @@ public struct BatchSampler {
     /// Why `source` cannot feed this sampler, or nil.
     public func problem(with source: TokenSource, name: String) -> String? {
         source.tokenCount >= length + 1 ? nil
-            : "\(name) has \(source.tokenCount) tokens; a sequence of \(length) needs at least \(length + 1)"
+            : "\(name)\(source.sourcePath.map { " (\($0))" } ?? "") has \(source.tokenCount) tokens; --block-size \(length) needs at least \(length + 1)"
     }
 
     public func sample(from source: TokenSource, generator: inout SeededGenerator) -> (inputs: [Int32], targets: [Int32]) {
@@ -63,6 +69,7 @@ public final class TokenArray: TokenSource {
 
 extension TokenStream: TokenSource {
     public var tokenCount: Int { count }
+    public var sourcePath: String? { path }
 
     public func copyTokens(from offset: Int, count: Int, into destination: UnsafeMutablePointer<Int32>) {
         copy(from: offset, count: count, into: destination)

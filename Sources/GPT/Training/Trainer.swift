@@ -48,11 +48,10 @@ public final class Trainer {
         if let validation, let problem = sampler.problem(with: validation, name: "the validation data") {
             throw GPTError.invalidInput(problem)
         }
-        let needed = target.estimatedTrainingBytes(batchSize: options.batchSize, length: options.length)
-        let available = Int(ProcessInfo.processInfo.physicalMemory)
-        if needed > available * 9 / 10 {
-            throw GPTError.invalidConfig(String(format: "--batch-size %d × --block-size %d needs about %.1f GB; this machine has %.1f GB (lower --batch-size and raise --grad-accum)",
-                                                options.batchSize, options.length, Double(needed) / 1e9, Double(available) / 1e9))
+        if let problem = SizeCheck.memoryProblem(
+            target.estimatedTrainingBytes(batchSize: options.batchSize, length: options.length),
+            for: "--batch-size \(options.batchSize) × --block-size \(options.length)") {
+            throw GPTError.invalidConfig(problem + " (lower --batch-size and raise --grad-accum)")
         }
         self.target = target
         self.options = options
@@ -87,7 +86,8 @@ public final class Trainer {
         func report(_ event: TrainingEvent) { if isWriter { reportEvent(event) } }
         if isWriter {
             try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
-            try metrics.start(keepingStepsUpTo: state.step)
+            try FileSet.recover(directory: outputDirectory)
+            metrics.start(keepingStepsUpTo: state.step)
         }
         let sampler = BatchSampler(batchSize: options.batchSize * group.size, length: options.length)
         let schedule = options.schedule
@@ -131,7 +131,7 @@ public final class Trainer {
                 intervalCommunicationSeconds += Date().timeIntervalSince(communicationStart)
             }
             guard loss.isFinite else {
-                throw GPTError.invalidInput("the loss became \(loss) at step \(state.step + 1); lower --lr or raise --warmup-iters")
+                throw GPTError.invalidInput("the loss became \(loss) at step \(state.step + 1): the run diverged; lower --lr (\(options.learningRate)) or raise --warmup-iters, or check the flags that scale the update (--weight-decay, --grad-clip, --lora-alpha)")
             }
             let gradients = target.trainableGradients.pointer
             if options.gradientClip > 0 {
@@ -226,21 +226,26 @@ public final class Trainer {
         }
         guard group.rank == 0 else { return }
         try saveCheckpoint(isBest: isBest, report: report)
-        try metrics.writePlot()
     }
 
-    /// Writes the last checkpoint (weights, then trainer state) and, when `isBest`, `best/`.
+    /// Writes the last checkpoint (weights, trainer state, metrics, plot) and, when `isBest`,
+    /// `best/`, as one set: a run killed at any moment leaves either all the old files or all
+    /// the new ones, and `--resume` continues from whichever it finds.
     func saveCheckpoint(isBest: Bool, report: (TrainingEvent) -> Void) throws {
         let metadata = ["step": String(state.step)]
-        try target.save(to: outputDirectory, metadata: metadata)
+        let set = FileSet(directory: outputDirectory)
+        try target.save(to: outputDirectory, metadata: metadata, in: set)
         try state.save(directory: outputDirectory, segments: target.trainableSegments,
-                       firstMoment: firstMoment, secondMoment: secondMoment)
+                       firstMoment: firstMoment, secondMoment: secondMoment, in: set)
         var directories = [(outputDirectory, false)]
         if isBest {
             let bestDirectory = (outputDirectory as NSString).appendingPathComponent("best")
-            try target.save(to: bestDirectory, metadata: metadata)
+            try target.save(to: bestDirectory, metadata: metadata, in: set)
             directories.append((bestDirectory, true))
         }
+        try metrics.stage(in: set)
+        try set.commit()
+        metrics.committed()
         for (directory, best) in directories {
             report(TrainingEvent(kind: .saved(directory: directory, best: best), step: state.step,
                                  maxSteps: options.maxIterations, loss: nil, validationLoss: nil,

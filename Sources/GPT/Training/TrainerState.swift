@@ -16,10 +16,10 @@ public struct TrainerState: Codable, Sendable, Equatable {
     public static let jsonFile = "trainer_state.json"
     public static let momentsFile = "trainer_state.safetensors"
 
-    /// Writes the moments, then the JSON: the JSON is the commit point, so a run killed in
-    /// between leaves the previous JSON, whose step then disagrees with the files and is refused.
+    /// Writes the moments and the JSON, staged in `set` so they are replaced together with the
+    /// weights they belong to.
     public func save(directory: String, segments: [ParameterSegment], firstMoment: FloatBuffer,
-                     secondMoment: FloatBuffer) throws {
+                     secondMoment: FloatBuffer, in set: FileSet? = nil) throws {
         var writer = SafeTensorsWriter()
         writer.metadata = ["step": String(step)]
         for segment in segments {
@@ -30,19 +30,36 @@ public struct TrainerState: Codable, Sendable, Equatable {
                        floats: UnsafeBufferPointer(start: secondMoment.pointer + segment.offset, count: segment.count),
                        shape: [segment.count])
         }
-        try writer.write(to: (directory as NSString).appendingPathComponent(Self.momentsFile))
+        try writer.write(to: (directory as NSString).appendingPathComponent(Self.momentsFile), in: set)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(try encoder.encode(self), to: (directory as NSString).appendingPathComponent(Self.jsonFile))
+        encoder.nonConformingFloatEncodingStrategy = Self.nonFiniteNumbers
+        try AtomicFile.write(try encoder.encode(self), to: (directory as NSString).appendingPathComponent(Self.jsonFile), in: set)
     }
 
+    /// JSON has no NaN or infinity; a best loss of inf or a flag such as `--grad-clip inf` that
+    /// slipped through is written as a string rather than failing the save half-way.
+    static let nonFiniteNumbers = JSONEncoder.NonConformingFloatEncodingStrategy.convertToString(
+        positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+
+    /// Reads the state of the last complete checkpoint in `directory`, first finishing a save a
+    /// killed run left half-done (see `FileSet.recover`).
     public static func load(directory: String) throws -> TrainerState {
+        try FileSet.recover(directory: directory)
         let path = (directory as NSString).appendingPathComponent(jsonFile)
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard RegularFile.exists(path) else {
             throw GPTError.checkpoint("\(path): not found; --resume needs a directory written by a previous run")
         }
+        let data: Data
         do {
-            return try JSONDecoder().decode(TrainerState.self, from: data)
+            data = try RegularFile.contents(of: path, limit: 1 << 20)
+        } catch {
+            throw GPTError.checkpoint("\(error)")
+        }
+        do {
+            let decoder = JSONDecoder()
+            decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            return try decoder.decode(TrainerState.self, from: data)
         } catch {
             throw GPTError.checkpoint("\(path): unreadable trainer state (\(error))")
         }

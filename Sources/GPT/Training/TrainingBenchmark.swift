@@ -15,6 +15,10 @@ public enum TrainingBenchmark {
 
     public static func run(config: GPTConfig, batchSize: Int, length: Int, steps: Int, warmup: Int,
                            seed: UInt64 = 0) throws -> Result {
+        if let problem = config.trainingMemoryProblem(batchSize: batchSize, length: length,
+                                                      flags: "--batch \(batchSize) × --seq \(length)") {
+            throw GPTError.invalidInput(problem)
+        }
         let model = GPTModel(config: config, seed: seed)
         let moments = (FloatBuffer(count: model.parameterCount), FloatBuffer(count: model.parameterCount))
         let optimizer = AdamW(learningRate: 3e-4, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1)

@@ -1,3 +1,5 @@
+import Tensor
+
 /// The hyper-parameters of a training run (nanoGPT's names in the CLI).
 public struct TrainingOptions: Codable, Sendable, Equatable {
     public var batchSize = 8
@@ -28,25 +30,34 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
 
     /// The first flag that is out of range, as one line naming it, or nil.
     public func problem(contextLength: Int) -> String? {
-        if batchSize < 1 { return "--batch-size must be at least 1 (got \(batchSize))" }
+        // Bounded so that every count the loop derives (tokens per step, tokens seen) fits an Int.
+        if let problem = SizeCheck.problem("--batch-size", batchSize, in: 1...(1 << 20)) { return problem }
         if length < 2 { return "--block-size must be at least 2 (got \(length))" }
         if length > contextLength {
             return "--block-size \(length) exceeds the model's context (n_positions = \(contextLength))"
         }
-        if gradientAccumulation < 1 { return "--grad-accum must be at least 1 (got \(gradientAccumulation))" }
-        if maxIterations < 0 { return "--max-iters must not be negative (got \(maxIterations))" }
+        if let problem = SizeCheck.problem("--grad-accum", gradientAccumulation, in: 1...(1 << 20)) { return problem }
+        if let problem = SizeCheck.problem("--max-iters", maxIterations, in: 0...(1 << 40)) { return problem }
         if !(learningRate > 0) || !learningRate.isFinite { return "--lr must be positive (got \(learningRate))" }
         if !(minLearningRate >= 0) || minLearningRate > learningRate {
             return "--min-lr must be between 0 and --lr (got \(minLearningRate))"
         }
-        if warmupIterations < 0 { return "--warmup-iters must not be negative (got \(warmupIterations))" }
-        if let decayIterations, decayIterations < 0 { return "--lr-decay-iters must not be negative" }
-        if !(weightDecay >= 0) { return "--weight-decay must not be negative (got \(weightDecay))" }
+        if let problem = SizeCheck.problem("--warmup-iters", warmupIterations, in: 0...(1 << 40)) { return problem }
+        if let decayIterations, let problem = SizeCheck.problem("--lr-decay-iters", decayIterations, in: 0...(1 << 40)) {
+            return problem
+        }
+        if weightDecay * learningRate >= 1 {
+            // AdamW multiplies each weight by 1 − lr·wd per step: at 1 or more it zeroes or flips them.
+            return "--weight-decay × --lr must be below 1 (got \(weightDecay) × \(learningRate))"
+        }
+        if !(weightDecay >= 0) || !weightDecay.isFinite { return "--weight-decay must not be negative (got \(weightDecay))" }
         if !(0..<1).contains(beta1) { return "--beta1 must be in [0, 1) (got \(beta1))" }
         if !(0..<1).contains(beta2) { return "--beta2 must be in [0, 1) (got \(beta2))" }
-        if !(gradientClip >= 0) { return "--grad-clip must not be negative (got \(gradientClip))" }
+        if !(gradientClip >= 0) || !gradientClip.isFinite {
+            return "--grad-clip must be finite and not negative (got \(gradientClip); 0 turns clipping off)"
+        }
         if evalInterval < 1 { return "--eval-interval must be at least 1 (got \(evalInterval))" }
-        if evalIterations < 1 { return "--eval-iters must be at least 1 (got \(evalIterations))" }
+        if let problem = SizeCheck.problem("--eval-iters", evalIterations, in: 1...(1 << 30)) { return problem }
         if logInterval < 1 { return "--log-interval must be at least 1 (got \(logInterval))" }
         return nil
     }

@@ -20,8 +20,9 @@ public protocol TrainingTarget: AnyObject {
     func lossSum(tokens: [Int32], targets: [Int32], batchSize: Int, length: Int) throws -> (sum: Double, count: Int)
     /// Approximate floating-point operations of one training step per token (forward + backward).
     func trainingFlopsPerToken(length: Int) -> Double
-    /// Writes what a user loads afterwards (a checkpoint, or an adapter) into `directory`.
-    func save(to directory: String, metadata: [String: String]) throws
+    /// Writes what a user loads afterwards (a checkpoint, or an adapter) into `directory`, staged
+    /// in `set` when the trainer saves it together with its state.
+    func save(to directory: String, metadata: [String: String], in set: FileSet?) throws
     /// Bytes of memory a training step of this shape needs (parameters, optimiser, activations).
     func estimatedTrainingBytes(batchSize: Int, length: Int) -> Int
 }
@@ -64,8 +65,8 @@ extension GPTModel: TrainingTarget {
             + 12 * Double(config.layerCount) * Double(config.embeddingSize) * Double(length)
     }
 
-    public func save(to directory: String, metadata: [String: String]) throws {
-        try Checkpoint.save(self, directory: directory, metadata: metadata)
+    public func save(to directory: String, metadata: [String: String], in set: FileSet?) throws {
+        try Checkpoint.save(self, directory: directory, metadata: metadata, in: set)
     }
 
     public func estimatedTrainingBytes(batchSize: Int, length: Int) -> Int {
@@ -73,13 +74,27 @@ extension GPTModel: TrainingTarget {
         return parameterBytes.addingReportingOverflow(activationBytes(batchSize: batchSize, length: length)).partialValue
     }
 
+    public func activationBytes(batchSize: Int, length: Int) -> Int {
+        config.activationBytes(batchSize: batchSize, length: length)
+    }
+}
+
+extension GPTConfig {
     /// Bytes of `Activations` for a batch shape (in Double first: absurd flags must give an
     /// error message, not an integer overflow).
     public func activationBytes(batchSize: Int, length: Int) -> Int {
-        let c = Double(config.embeddingSize), n = Double(batchSize) * Double(length), t = Double(length)
-        let perBlock = n * (c * 11 + 4) + Double(batchSize) * Double(config.headCount) * t * t
+        let c = Double(embeddingSize), n = Double(batchSize) * Double(length), t = Double(length)
+        let perBlock = n * (c * 11 + 4) + Double(batchSize) * Double(headCount) * t * t
         let scratch = n * c * 5 + n * 3 * c + n * 12 * c + 2 * t * min(t, Double(Attention.blockRows)) + 67_108_864
-        let bytes = 4 * (Double(config.layerCount) * perBlock + n * c * 2 + scratch)
+        let bytes = 4 * (Double(layerCount) * perBlock + n * c * 2 + scratch)
         return bytes < Double(Int.max / 2) ? Int(bytes) : Int.max / 2
+    }
+
+    /// Why training this shape with a batch of `batchSize` × `length` does not fit this machine's
+    /// memory (parameters, gradients, two AdamW moments and the activations), naming `flags`.
+    public func trainingMemoryProblem(batchSize: Int, length: Int, flags: String) -> String? {
+        let parameters = checkedParameterCount.flatMap { SizeCheck.product($0, 16) }
+        let bytes = parameters.flatMap { SizeCheck.sum([$0, activationBytes(batchSize: batchSize, length: length)]) }
+        return SizeCheck.memoryProblem(bytes, for: flags)
     }
 }
