@@ -16,8 +16,7 @@ struct BatchBenchmarkCommand: ParsableCommand {
     @Option(help: "Random weights of this size instead of a checkpoint: tiny, small, slm60m or gpt2.")
     var preset: String?
 
-    @Flag(help: "Quantize the float weights to int8 as they load.")
-    var int8 = false
+    @OptionGroup var quantization: QuantizationFlags
 
     @Option(parsing: .unconditional, help: "Sequences generated together.")
     var batch = 10
@@ -36,7 +35,8 @@ struct BatchBenchmarkCommand: ParsableCommand {
 
     mutating func run() throws {
         try runReportingErrors {
-            let weights = try loadWeights()
+            let loadQuantization = try quantization.quantization()
+            let weights = try loadWeights(loadQuantization)
             let result = try BatchedDecodeBenchmark.run(weights: weights, batch: batch, promptTokens: promptTokens,
                                                         newTokens: newTokens, repeats: repeats)
             if json {
@@ -57,7 +57,7 @@ struct BatchBenchmarkCommand: ParsableCommand {
                 print(String(decoding: line, as: UTF8.self))
                 return
             }
-            print("\(checkpoint ?? "random \(preset ?? "")") \(int8 ? "int8" : "fp32"), \(batch) sequences of \(promptTokens) + \(newTokens) tokens, \(repeats) runs")
+            print("\(checkpoint ?? "random \(preset ?? "")") \(loadQuantization.map { "\($0.format)" } ?? "fp32"), \(batch) sequences of \(promptTokens) + \(newTokens) tokens, \(repeats) runs")
             print(String(format: "prefill of the batch   %.1f ms", result.prefillMilliseconds))
             print(String(format: "step, 1 sequence       %.2f ms p50 (%.1f tokens/s)", result.singleStepMillisecondsP50,
                          result.singleTokensPerSecond))
@@ -69,16 +69,19 @@ struct BatchBenchmarkCommand: ParsableCommand {
         }
     }
 
-    private func loadWeights() throws -> InferenceWeights {
+    private func loadWeights(_ loadQuantization: LoadQuantization?) throws -> InferenceWeights {
         switch (checkpoint, preset) {
         case let (directory?, nil):
-            return try InferenceCheckpoint.load(directory: directory, quantize: int8).weights
+            return try InferenceCheckpoint.load(directory: directory, quantize: loadQuantization).weights
         case let (nil, name?):
             guard let config = GPTConfig.presets[name] else {
                 throw ValidationError("--preset must be one of \(GPTConfig.presets.keys.sorted().joined(separator: ", ")) (got \(name))")
             }
             let model = GPTModel(config: config, seed: 0)
-            if int8 { return try InferenceWeights(model: model, int8: try Int8ModelWeights(quantizing: model)) }
+            if let loadQuantization {
+                let quantized = try InferenceCheckpoint.quantizeChecked(model, loadQuantization, directory: "--preset \(name)")
+                return try InferenceWeights(model: model, quantized: quantized)
+            }
             return InferenceWeights(model: model).streamingFloatProjections()
         default:
             throw ValidationError("give exactly one of --checkpoint and --preset")

@@ -63,7 +63,7 @@ struct Serve: AsyncParsableCommand {
                 return handler
             }
             let logger = Logger(label: "finch.serve")
-            let quantize = int8
+            let quantize = int8 ? LoadQuantization(format: .int8) : nil
             let app = ServerApplication.make(
                 configuration: configuration, logger: logger,
                 loadModel: { try LanguageModel.load(checkpoint: checkpoint, tokenizer: tokenizer, quantize: quantize) },

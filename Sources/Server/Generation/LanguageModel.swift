@@ -16,8 +16,9 @@ public struct LanguageModel: Sendable {
 
     public var config: GPTConfig { weights.model.config }
 
-    /// Loads a float or int8 checkpoint directory (int8 on the fly with `quantize`) to serve with `tokenizer`.
-    public static func load(checkpoint: String, tokenizer: GPT2Tokenizer, quantize: Bool) throws -> LanguageModel {
+    /// Loads a float or quantized checkpoint directory (a float one quantized as it loads with
+    /// `quantize`) to serve with `tokenizer`.
+    public static func load(checkpoint: String, tokenizer: GPT2Tokenizer, quantize: LoadQuantization?) throws -> LanguageModel {
         let loaded = try InferenceCheckpoint.load(directory: checkpoint, quantize: quantize)
         let name = checkpoint.split(separator: "/").last.map(String.init) ?? checkpoint
         return LanguageModel(name: name, weights: loaded.weights, tokenizer: tokenizer)
