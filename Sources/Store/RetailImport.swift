@@ -25,8 +25,8 @@ public struct ImportSummary: Sendable, Equatable {
 /// all stored lines afterwards; only rows whose values changed are written.
 ///
 /// Nothing is written unless the whole file reads: a missing column, an unreadable file, a file
-/// without a single purchase line or a failure while writing leaves the database as it was (a database file the import created is
-/// removed again).
+/// without a single purchase line or a failure while writing leaves the database as it was (a
+/// database file the import created is removed again).
 public enum RetailImport {
     public static func run(
         csv csvPath: String, database databasePath: String,
