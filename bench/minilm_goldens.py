@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Writes the goldens Finch's Embedding tests compare against, from the reference implementations:
-Hugging Face's (slow, pure-Python) BertTokenizer for the WordPiece ids and sentence-transformers
-for the normalised all-MiniLM-L6-v2 embeddings.
+Hugging Face's BertTokenizer (in transformers 5 the Rust `tokenizers` one, which sentence-transformers
+uses too) for the WordPiece ids and sentence-transformers for the normalised all-MiniLM-L6-v2
+embeddings. (The old pure-Python BertTokenizerLegacy differs on a final capital sigma: Python's
+str.lower() gives "ς" where the Rust normaliser, and Finch, give "σ".)
 
     python3 bench/minilm_goldens.py [--model models/all-MiniLM-L6-v2]
                                     [--data /work/shared/data/online-retail/online_retail.csv.xz]
@@ -63,6 +65,8 @@ EDGE_CASES = [
     "a\u0300\u0301\u0302\u0303\u0304 stacked marks",
     "    leading and trailing spaces    ",
     "©®™ symbols ° ± × ÷",
+    "ΟΔΟΣ ΣΑΣ final sigma, İSTANBUL DİYARBAKIR dotted capital I",
+    "Ǆ ǅ ǆ titlecase digraphs, ß ẞ sharp s, ﬀ ligature",
 ]
 
 

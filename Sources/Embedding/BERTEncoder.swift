@@ -66,21 +66,27 @@ public final class BERTEncoder: @unchecked Sendable {
                            rows: rows, inFeatures: c, outFeatures: 3 * c)
             BidirectionalAttention.forward(out: workspace.context.pointer, qkv: workspace.qkv.pointer,
                                            offsets: offsets, channels: c, heads: config.headCount)
+            // The biases of the other three projections are added in the pass after their GEMM.
             Linear.forward(out: workspace.projected.pointer, input: workspace.context.pointer,
-                           outInWeight: layer.attentionOutputWeight, bias: layer.attentionOutputBias,
-                           rows: rows, inFeatures: c, outFeatures: c)
-            addAndNormalise(x, workspace.projected.pointer, layer.attentionNormWeight, layer.attentionNormBias, rows: rows)
+                           outInWeight: layer.attentionOutputWeight, bias: nil, rows: rows, inFeatures: c, outFeatures: c)
+            ResidualLayerNorm.forward(x: x, sublayer: workspace.projected.pointer, sublayerBias: layer.attentionOutputBias,
+                                      weight: layer.attentionNormWeight, bias: layer.attentionNormBias,
+                                      rows: rows, channels: c, eps: config.layerNormEpsilon)
 
             let h = workspace.intermediate.pointer
-            Linear.forward(out: h, input: x, outInWeight: layer.intermediateWeight, bias: layer.intermediateBias,
+            let exact = config.activation == .exactGELU
+            Linear.forward(out: h, input: x, outInWeight: layer.intermediateWeight, bias: exact ? nil : layer.intermediateBias,
                            rows: rows, inFeatures: c, outFeatures: ff)
-            switch config.activation {
-            case .exactGELU: ExactGELU.forward(out: h, input: h, count: rows * ff)
-            case .tanhGELU: GELU.forward(out: h, input: h, count: rows * ff)
+            if exact {
+                ExactGELU.forward(out: h, input: h, bias: layer.intermediateBias, rows: rows, columns: ff)
+            } else {
+                GELU.forward(out: h, input: h, count: rows * ff)
             }
             Linear.forward(out: workspace.projected.pointer, input: h, outInWeight: layer.outputWeight,
-                           bias: layer.outputBias, rows: rows, inFeatures: ff, outFeatures: c)
-            addAndNormalise(x, workspace.projected.pointer, layer.outputNormWeight, layer.outputNormBias, rows: rows)
+                           bias: nil, rows: rows, inFeatures: ff, outFeatures: c)
+            ResidualLayerNorm.forward(x: x, sublayer: workspace.projected.pointer, sublayerBias: layer.outputBias,
+                                      weight: layer.outputNormWeight, bias: layer.outputNormBias,
+                                      rows: rows, channels: c, eps: config.layerNormEpsilon)
         }
     }
 
@@ -103,16 +109,5 @@ public final class BERTEncoder: @unchecked Sendable {
         }
         LayerNorm.forward(out: x, mean: nil, rstd: nil, input: x, weight: w.embeddingNormWeight, bias: w.embeddingNormBias,
                           rows: tokens.count, channels: c, eps: config.layerNormEpsilon)
-    }
-
-    /// x = LayerNorm(x + sublayer): BERT's post-LayerNorm residual.
-    private func addAndNormalise(
-        _ x: UnsafeMutablePointer<Float>, _ sublayer: UnsafeMutablePointer<Float>,
-        _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>, rows: Int
-    ) {
-        let c = config.hiddenSize
-        Elementwise.add(out: sublayer, sublayer, x, count: rows * c)
-        LayerNorm.forward(out: x, mean: nil, rstd: nil, input: sublayer, weight: weight, bias: bias,
-                          rows: rows, channels: c, eps: config.layerNormEpsilon)
     }
 }

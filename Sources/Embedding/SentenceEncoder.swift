@@ -16,7 +16,7 @@ public final class SentenceEncoder: @unchecked Sendable {
     public let tokenizer: WordPieceTokenizer
     public let encoder: BERTEncoder
     /// Tokens per forward batch: enough rows for efficient GEMMs, few enough that a batch's
-    /// activations stay in the last-level cache.
+    /// activations stay in the last-level cache. Set it before sharing the encoder between threads.
     public var batchTokens = 4096
 
     public var dimension: Int { encoder.config.hiddenSize }

@@ -17,6 +17,27 @@ public enum ExactGELU {
         }
     }
 
+    /// out[r, j] = gelu(input[r, j] + bias[j]) over rows of `columns`: a projection's bias added in
+    /// the activation's pass instead of a broadcast pass of its own before the GEMM.
+    public static func forward(
+        out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, bias: UnsafePointer<Float>, rows: Int, columns: Int
+    ) {
+        Parallel.forEachChunk(rows, costPerItem: 12 * columns) { range in
+            for r in range {
+                let (x, y) = (input + r * columns, out + r * columns)
+                var i = 0
+                while i + 8 <= columns {
+                    VectorMath.store(value(VectorMath.load(x + i) + VectorMath.load(bias + i)), y + i)
+                    i += 8
+                }
+                while i < columns {
+                    y[i] = value(VectorMath.Vector(repeating: x[i] + bias[i]))[0]
+                    i += 1
+                }
+            }
+        }
+    }
+
     @inline(__always)
     static func value(_ x: VectorMath.Vector) -> VectorMath.Vector {
         0.5 * x * (1 + erf(x * inverseSquareRootTwo))

@@ -4,7 +4,7 @@ import Tensor
 import TestSupport
 import XCTest
 
-/// Finch's all-MiniLM-L6-v2 against the reference implementations on 111 texts (product
+/// Finch's all-MiniLM-L6-v2 against the reference implementations on 113 texts (product
 /// descriptions, accents, CJK, emoji, control characters, empty text, a text over 256 tokens):
 /// BertTokenizer's ids exactly, sentence-transformers' normalised embeddings to 1e-4.
 /// Goldens written by bench/minilm_goldens.py.

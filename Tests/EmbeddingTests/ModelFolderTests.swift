@@ -12,7 +12,7 @@ final class ModelFolderTests: XCTestCase {
     /// Writes a one-layer BERT with BertModel's tensor names, leaving out or reshaping one tensor
     /// when asked, and the folder's JSON files.
     func writeTinyModel(
-        omitting omitted: String? = nil, reshaping reshaped: String? = nil,
+        omitting omitted: String? = nil, reshaping reshaped: String? = nil, activation: String = "gelu",
         pooling: String = #"{"word_embedding_dimension": 8, "pooling_mode_mean_tokens": true}"#
     ) throws -> String {
         let directory = try Fixtures.temporaryDirectory(self)
@@ -44,7 +44,7 @@ final class ModelFolderTests: XCTestCase {
         let config = """
             {"vocab_size": \(Self.vocabulary.count), "hidden_size": \(c), "num_hidden_layers": 1, "num_attention_heads": \(Self.heads),
              "intermediate_size": \(ff), "max_position_embeddings": \(Self.positions), "type_vocab_size": 2,
-             "layer_norm_eps": 1e-12, "hidden_act": "gelu", "model_type": "bert"}
+             "layer_norm_eps": 1e-12, "hidden_act": "\(activation)", "model_type": "bert"}
             """
         try config.write(toFile: directory + "/config.json", atomically: true, encoding: .utf8)
         try (Self.vocabulary.joined(separator: "\n") + "\n").write(toFile: directory + "/vocab.txt", atomically: true, encoding: .utf8)
@@ -76,6 +76,15 @@ final class ModelFolderTests: XCTestCase {
             XCTAssertEqual(embedding.reduce(0) { $0 + $1 * $1 }, 1, accuracy: 1e-5)
         }
         XCTAssertNotEqual(embeddings[0], embeddings[1])
+    }
+
+    func testTheTanhGELUVariantLoadsAndDiffers() throws {
+        let exact = try SentenceEncoder(modelDirectory: try writeTinyModel()).embed(["white heart"])[0]
+        let tanh = try SentenceEncoder(modelDirectory: try writeTinyModel(activation: "gelu_new")).embed(["white heart"])[0]
+        XCTAssertEqual(tanh.reduce(0) { $0 + $1 * $1 }, 1, accuracy: 1e-5)
+        XCTAssertNotEqual(exact, tanh, "the same weights with another activation")
+        XCTAssertEqual(zip(exact, tanh).map { abs($0 - $1) }.max() ?? 1, 0, accuracy: 1e-2, "the two GELU forms stay close")
+        assertLoadFails(try writeTinyModel(activation: "relu"), mentioning: ["config.json", "hidden_act \"relu\""])
     }
 
     func testMissingFolderSaysHowToGetTheModel() {
