@@ -99,8 +99,9 @@ struct FinetuneCommand: ParsableCommand {
             let trainer = try Trainer(target: model, config: gpt.config, options: options, train: trainData,
                                       validation: validationData, outputDirectory: out, resumeFrom: resumedState,
                                       group: group)
-            trainer.sharedSettings = ["--base": base, "--bits": format.map(\.description) ?? "float", "--out": out]
             let lora = adapter.configuration
+            trainer.sharedSettings = ["--base": base, "--bits": format.map(\.description) ?? "float", "--lora-alpha": String(lora.alpha),
+                                      "--lora-dropout": String(lora.dropout)]
             let say = { (line: String) in if group.rank == 0 { printError(line) } }
             if group.size > 1 {
                 say("data parallel: \(group.size) ranks × batch \(options.batchSize) = global batch \(group.size * options.batchSize), \(Parallel.coreCount) thread\(Parallel.coreCount == 1 ? "" : "s") per rank")

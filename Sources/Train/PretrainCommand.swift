@@ -85,7 +85,8 @@ struct PretrainCommand: ParsableCommand {
             let trainer = try Trainer(target: gpt, config: gpt.config, options: options,
                                       train: trainData, validation: validationData, outputDirectory: out,
                                       resumeFrom: resumedState, group: group)
-            trainer.sharedSettings = ["--dropout": String(dropout), "--init-from": initFrom ?? "", "--out": out]
+            // The starting weights are compared as values; the paths may differ between hosts.
+            trainer.sharedSettings = ["--dropout": String(dropout)]
             let say = { (line: String) in if group.rank == 0 { printError(line) } }
             if group.size > 1 {
                 say("data parallel: \(group.size) ranks × batch \(options.batchSize) = global batch \(group.size * options.batchSize), \(Parallel.coreCount) thread\(Parallel.coreCount == 1 ? "" : "s") per rank")

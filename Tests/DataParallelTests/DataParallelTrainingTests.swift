@@ -23,8 +23,9 @@ final class DataParallelTrainingTests: XCTestCase {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    func testTwoRanksEqualOneProcessWithTheDoubledBatch() throws {
-        try assertTwoRanksEqualOneProcess(extraFlags: [], gradientAccumulation: 1)
+    /// The two ranks stop at step 10 and `--resume` to 20: resuming is part of what must match.
+    func testTwoRanksEqualOneProcessWithTheDoubledBatchAcrossAResume() throws {
+        try assertTwoRanksEqualOneProcess(extraFlags: [], gradientAccumulation: 1, resumeAt: 10)
     }
 
     func testTwoRanksEqualOneProcessWithDropoutAndGradientAccumulation() throws {
@@ -69,20 +70,31 @@ final class DataParallelTrainingTests: XCTestCase {
 
     // MARK: Helpers
 
-    func assertTwoRanksEqualOneProcess(extraFlags: [String], gradientAccumulation: Int,
+    func assertTwoRanksEqualOneProcess(extraFlags: [String], gradientAccumulation: Int, resumeAt: Int? = nil,
                                        file: StaticString = #filePath, line: UInt = #line) throws {
         let train = try ProgramRun.trainExecutable()
-        let accumulation = ["--grad-accum", String(gradientAccumulation)]
+        // The schedule's end is fixed, so a run stopped early and resumed follows the same rates.
+        let accumulation = ["--grad-accum", String(gradientAccumulation), "--lr-decay-iters", "20"]
         let single = directory.appendingPathComponent("single").path
         let one = try ProgramRun.run(train, flags(out: single, batchSize: 8) + accumulation + extraFlags, timeout: 300)
         XCTAssertEqual(one.status, 0, one.output, file: file, line: line)
 
         let parallel = directory.appendingPathComponent("parallel").path
+        let twoRanks = ProgramRun.mpirunFlags + ["-np", "2", train]
+        if let resumeAt {
+            let first = try ProgramRun.run(try ProgramRun.mpirun(),
+                                           twoRanks + flags(out: parallel, batchSize: 4, maxIterations: resumeAt)
+                                            + accumulation + extraFlags, timeout: 300)
+            XCTAssertEqual(first.status, 0, first.output, file: file, line: line)
+        }
         let two = try ProgramRun.run(try ProgramRun.mpirun(),
-                                     ProgramRun.mpirunFlags + ["-np", "2", train]
-                                        + flags(out: parallel, batchSize: 4) + accumulation + extraFlags,
-                                     timeout: 300)
+                                     twoRanks + flags(out: parallel, batchSize: 4, initialize: resumeAt == nil)
+                                        + accumulation + extraFlags
+                                        + (resumeAt == nil ? [] : ["--resume"]), timeout: 300)
         XCTAssertEqual(two.status, 0, two.output, file: file, line: line)
+        if let resumeAt {
+            XCTAssertTrue(two.output.contains("resuming \(parallel) at step \(resumeAt)"), two.output, file: file, line: line)
+        }
         XCTAssertTrue(two.output.contains("data parallel: 2 ranks × batch 4 = global batch 8"), two.output, file: file, line: line)
         XCTAssertTrue(two.output.contains("comm "), "progress lines report the communication time", file: file, line: line)
         XCTAssertEqual(two.output.components(separatedBy: "step    20/20 | loss").count, 2,
@@ -129,9 +141,10 @@ final class DataParallelTrainingTests: XCTestCase {
         XCTAssertTrue((0..<model.parameters.count).allSatisfy { model.parameters.pointer[$0].isFinite }, file: file, line: line)
     }
 
-    func flags(out: String, batchSize: Int, maxIterations: Int = 20) -> [String] {
-        ["pretrain", "--data", directory.appendingPathComponent("data").path, "--out", out,
-         "--init-from", directory.appendingPathComponent("init").path,
+    /// `initialize`: start from the test's small-vocabulary model (a resumed run must not).
+    func flags(out: String, batchSize: Int, maxIterations: Int = 20, initialize: Bool = true) -> [String] {
+        ["pretrain", "--data", directory.appendingPathComponent("data").path, "--out", out]
+        + (initialize ? ["--init-from", directory.appendingPathComponent("init").path] : []) + [
          "--batch-size", String(batchSize), "--max-iters", String(maxIterations), "--eval-interval", "10",
          "--eval-iters", "2", "--log-interval", "5", "--warmup-iters", "5", "--lr", "1e-3", "--seed", "7",
          "--threads", "1"]
