@@ -23,16 +23,19 @@ let package = Package(
     products: [
         .executable(name: "train", targets: ["Train"]),
         .executable(name: "generate", targets: ["Generate"]),
+        .executable(name: "recommend", targets: ["RecommendCLI"]),
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "GPT", targets: ["GPT"]),
         .library(name: "Tokenizer", targets: ["Tokenizer"]),
         .library(name: "LoRA", targets: ["LoRA"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Recommend", targets: ["Recommend"]),
+        .library(name: "Embedding", targets: ["Embedding"]),
         .library(name: "Narrative", targets: ["Narrative"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -42,12 +45,25 @@ let package = Package(
         ),
         .target(name: "CKernels", path: "Sources/CKernels", cSettings: [.unsafeFlags(kernelCFlags)]),
         .target(name: "Tensor", dependencies: ["CBLAS", "CKernels"], swiftSettings: fastMath),
-        .target(name: "Tokenizer", swiftSettings: fastMath),
+        .systemLibrary(name: "CLZMA", path: "Sources/CLZMA", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"])]),
+        // RFC 4180 records, shared by `train prepare --format csv` and the shop's import.
+        .target(name: "CSV", swiftSettings: fastMath),
+        .target(name: "Tokenizer", dependencies: ["CSV"], swiftSettings: fastMath),
         .target(name: "GPT", dependencies: ["Tensor", "Tokenizer"], swiftSettings: fastMath),
         .target(name: "LoRA", dependencies: ["GPT", "Tensor"], swiftSettings: fastMath),
         // The shop: the Online Retail purchase data in SQLite, and the recommenders that read it.
-        .target(name: "Store", swiftSettings: fastMath),
-        .target(name: "Recommend", dependencies: ["Store", "Tensor"], swiftSettings: fastMath),
+        .target(
+            name: "Store",
+            dependencies: ["CSV", "CLZMA", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: fastMath
+        ),
+        .target(
+            name: "Recommend",
+            dependencies: ["Store", "Tensor", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: fastMath
+        ),
+        // Sentence embeddings (all-MiniLM-L6-v2 and other BERT sentence-transformers) on Tensor's kernels.
+        .target(name: "Embedding", dependencies: ["Tensor"], swiftSettings: fastMath),
         // Grounded recommendation narratives: fact sheets, the delexicalised corpus, the grounding checker.
         .target(name: "Narrative", dependencies: ["Store", "Recommend", "Tensor"], swiftSettings: fastMath),
         // What both command-line tools print and how they fail: one error line, exit code 1.
@@ -66,6 +82,13 @@ let package = Package(
             name: "Generate",
             dependencies: [
                 "GPT", "LoRA", "Tokenizer", "Tensor", "CommandLineSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "RecommendCLI",
+            dependencies: [
+                "Embedding", "Recommend", "Store", "Tensor", "CommandLineSupport", "Narrative", "Tokenizer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -96,12 +119,24 @@ let package = Package(
             path: "Benchmarks/TokenizerBench",
             swiftSettings: fastMath
         ),
+        .executableTarget(
+            name: "store-bench",
+            dependencies: [
+                "Store",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/StoreBench",
+            swiftSettings: fastMath
+        ),
         // Assertions the test targets share (XCTest only, no project code).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], exclude: ["Fixtures"]),
         .testTarget(name: "GPTTests", dependencies: ["GPT", "Tensor", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoRATests", dependencies: ["LoRA", "GPT", "Tensor", "TestSupport"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
+        .testTarget(name: "RecommendTests", dependencies: ["Recommend", "Store"], exclude: ["Fixtures"]),
+        .testTarget(name: "EmbeddingTests", dependencies: ["Embedding", "Tensor", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "NarrativeTests", dependencies: ["Narrative", "Store", "Recommend"]),
     ]
 )

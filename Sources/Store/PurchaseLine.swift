@@ -36,8 +36,12 @@ public struct PurchaseLine: Sendable, Equatable, Hashable {
 /// A catalogue entry as the store derives it from the purchase lines.
 public struct Product: Sendable, Equatable, Hashable {
     public var stockCode: String
-    /// The cleaned description (`WHITE HANGING HEART T-LIGHT HOLDER`).
+    /// The cleaned description (`WHITE HANGING HEART T-LIGHT HOLDER`): the code's most frequent
+    /// one, ties going to the one seen first.
     public var description: String
+    /// The code's description on its first line in file order, which the reference's
+    /// `minilm-mean` embeds (`names.setdefault`).
+    public var firstDescription: String
     /// A readable, title-cased name (`White Hanging Heart T-Light Holder`).
     public var name: String
     /// The median unit price over its purchase lines, in pounds.
@@ -46,9 +50,13 @@ public struct Product: Sendable, Equatable, Hashable {
     public var firstSold: String
     public var lastSold: String
 
-    public init(stockCode: String, description: String, name: String, price: Double, firstSold: String, lastSold: String) {
+    public init(
+        stockCode: String, description: String, name: String, price: Double, firstSold: String, lastSold: String,
+        firstDescription: String? = nil
+    ) {
         self.stockCode = stockCode
         self.description = description
+        self.firstDescription = firstDescription ?? description
         self.name = name
         self.price = price
         self.firstSold = firstSold

@@ -17,6 +17,27 @@ public enum Linear {
                     a: input, b: weight, beta: bias == nil ? 0 : 1, c: out)
     }
 
+    /// out[N, OC] = input[N, C] · weight[OC, C]ᵀ + bias[OC], for weights in PyTorch's `nn.Linear`
+    /// layout (BERT and most Hugging Face checkpoints): the GEMM reads them transposed, in place;
+    /// a few rows go through `SkinnyMatmul` instead.
+    public static func forward(
+        out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
+        outInWeight weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        rows: Int, inFeatures: Int, outFeatures: Int
+    ) {
+        if rows <= SkinnyMatmul.maximumRows {
+            SkinnyMatmul.multiply(out: out, a: input, b: weight, bias: bias, rows: rows, inner: inFeatures, columns: outFeatures)
+            return
+        }
+        if let bias {
+            Parallel.forEachChunk(rows, costPerItem: outFeatures) { range in
+                for r in range { (out + r * outFeatures).update(from: bias, count: outFeatures) }
+            }
+        }
+        Matmul.gemm(transposeB: true, m: rows, n: outFeatures, k: inFeatures,
+                    a: input, b: weight, beta: bias == nil ? 0 : 1, c: out)
+    }
+
     /// Accumulates dInput += dOut · Wᵀ, dWeight += inputᵀ · dOut, dBias += Σ_rows dOut.
     /// Any gradient may be nil when it is not needed (a frozen weight, the first layer's input).
     public static func backward(

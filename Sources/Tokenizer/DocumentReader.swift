@@ -1,3 +1,4 @@
+import CSV
 import Foundation
 
 /// The per-format halves of `train prepare`: a first pass that validates a file and counts its
@@ -18,7 +19,7 @@ struct DocumentReader {
         case .csv:
             var parser = CSVRecordParser()
             var columns: [[UInt8]]?
-            let onRecord: ([[UInt8]]) throws -> Void = { record in
+            let onRecord: ([[UInt8]], Int) throws -> Void = { record, _ in
                 if columns == nil {
                     columns = record
                     _ = try columnIndex(header: record, file: file)
@@ -72,7 +73,7 @@ struct DocumentReader {
         var parser = CSVRecordParser()
         var column: Int?
         var done = 0
-        func onRecord(_ record: [[UInt8]]) throws {
+        func onRecord(_ record: [[UInt8]], _: Int) throws {
             guard let index = column else {
                 column = try columnIndex(header: record, file: file)
                 return
@@ -90,7 +91,7 @@ struct DocumentReader {
         try finishCSV(&parser, file: file, onRecord)
     }
 
-    private func finishCSV(_ parser: inout CSVRecordParser, file: InputFile, _ onRecord: ([[UInt8]]) throws -> Void) throws {
+    private func finishCSV(_ parser: inout CSVRecordParser, file: InputFile, _ onRecord: ([[UInt8]], Int) throws -> Void) throws {
         do {
             try parser.finish(onRecord)
         } catch let unclosed as CSVRecordParser.Unclosed {

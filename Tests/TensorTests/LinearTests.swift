@@ -148,4 +148,23 @@ final class LinearTests: XCTestCase {
                     inputIndices.map(test.inputDifference),
                     rtol: 1e-3, "threaded dInput, sampled")
     }
+
+    func testForwardWithOutInWeightMatchesTheTransposedConv1DLayout() {
+        // Few rows take SkinnyMatmul (every row-group and column tail); more rows take the GEMM.
+        for (rows, inFeatures, outFeatures, withBias) in [(3, 5, 4, true), (7, 16, 9, false), (9, 37, 7, true),
+                                                          (16, 24, 6, true), (40, 19, 11, true)] {
+            var data = TestData(seed: UInt64(rows))
+            let input = data.uniform(rows * inFeatures), weight = data.uniform(inFeatures * outFeatures)
+            let bias = withBias ? data.uniform(outFeatures) : nil
+            // The same matrix stored [out, in], as PyTorch's nn.Linear stores it.
+            var outInWeight = [Float](repeating: 0, count: weight.count)
+            for i in 0..<inFeatures { for o in 0..<outFeatures { outInWeight[o * inFeatures + i] = weight[i * outFeatures + o] } }
+            var out = [Float](repeating: .nan, count: rows * outFeatures)
+            Linear.forward(out: &out, input: input, outInWeight: outInWeight, bias: bias,
+                           rows: rows, inFeatures: inFeatures, outFeatures: outFeatures)
+            let expected = Self.reference(input.doubles, weight.doubles, bias?.doubles,
+                                          rows: rows, inFeatures: inFeatures, outFeatures: outFeatures)
+            assertClose(out, expected, rtol: 1e-5, "nn.Linear-layout forward \(rows)×\(inFeatures)→\(outFeatures)")
+        }
+    }
 }

@@ -1,7 +1,9 @@
 /// RFC 4180 CSV, fed a chunk at a time: fields separated by commas, records by LF or CRLF,
 /// fields in double quotes may hold commas, line breaks and `""` for a quote. Lenient where
 /// spreadsheets are (a stray quote inside an unquoted field is kept as text). Blank lines are skipped.
-struct CSVRecordParser {
+/// Each record comes with the 1-based line of the input it starts on, so callers can name it in
+/// diagnostics even when quoted fields span lines.
+public struct CSVRecordParser {
     private var field: [UInt8] = []
     private var record: [[UInt8]] = []
     private var inQuotes = false
@@ -11,8 +13,13 @@ struct CSVRecordParser {
     /// Offset, in the whole input, of the next byte fed and of the quote that opened the current field.
     private var offset = 0
     private var quoteOffset = 0
+    /// The line the next byte is on, and the line the current record started on.
+    private var line = 1
+    private var recordLine = 1
 
-    mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, _ onRecord: ([[UInt8]]) throws -> Void) rethrows {
+    public init() {}
+
+    public mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, _ onRecord: (_ fields: [[UInt8]], _ line: Int) throws -> Void) rethrows {
         for byte in bytes {
             defer { offset += 1 }
             if inQuotes {
@@ -20,6 +27,7 @@ struct CSVRecordParser {
                     inQuotes = false
                     afterClosingQuote = true
                 } else {
+                    if byte == UInt8(ascii: "\n") { line += 1 }
                     field.append(byte)
                 }
                 continue
@@ -39,6 +47,8 @@ struct CSVRecordParser {
                 if !wasQuoted, field.last == UInt8(ascii: "\r") { field.removeLast() }
                 endField()
                 try endRecord(onRecord)
+                line += 1
+                recordLine = line
             case UInt8(ascii: "\r") where wasQuoted:
                 break
             case UInt8(ascii: "\"") where field.isEmpty && !wasQuoted:
@@ -52,9 +62,9 @@ struct CSVRecordParser {
     }
 
     /// The input ended: emits a last record without a line break, or throws for an open quote.
-    mutating func finish(_ onRecord: ([[UInt8]]) throws -> Void) throws {
+    public mutating func finish(_ onRecord: (_ fields: [[UInt8]], _ line: Int) throws -> Void) throws {
         if inQuotes {
-            throw Unclosed(quoteOffset: quoteOffset)
+            throw Unclosed(quoteOffset: quoteOffset, line: recordLine)
         }
         if !field.isEmpty || !record.isEmpty || wasQuoted {
             if !wasQuoted, field.last == UInt8(ascii: "\r") { field.removeLast() }
@@ -63,8 +73,11 @@ struct CSVRecordParser {
         }
     }
 
-    struct Unclosed: Error {
-        let quoteOffset: Int
+    /// A quoted field still open at the end of the input.
+    public struct Unclosed: Error {
+        /// Byte offset of the opening quote, and the line its record starts on.
+        public let quoteOffset: Int
+        public let line: Int
     }
 
     private mutating func endField() {
@@ -73,9 +86,9 @@ struct CSVRecordParser {
         wasQuoted = false
     }
 
-    private mutating func endRecord(_ onRecord: ([[UInt8]]) throws -> Void) rethrows {
+    private mutating func endRecord(_ onRecord: ([[UInt8]], Int) throws -> Void) rethrows {
         defer { record.removeAll(keepingCapacity: true) }
         if record.count == 1 && record[0].isEmpty { return }
-        try onRecord(record)
+        try onRecord(record, recordLine)
     }
 }

@@ -1,0 +1,64 @@
+import Tensor
+
+/// Multi-head self-attention without a causal mask, on sentences packed back to back: row r of
+/// `qkv` [R, 3C] belongs to one sentence, and a sentence's tokens attend to its own tokens only.
+/// Packing is BERT's padding mask taken to its end: a padded key gets probability exactly 0
+/// (e^(-huge) underflows), so leaving the padding out gives the same numbers without its cost.
+enum BidirectionalAttention {
+    /// out [R, C] = softmax(Q·Kᵀ/√d)·V per sentence and head; Q, K and V are read in place from
+    /// `qkv` with a row stride of 3C. `offsets[s]..<offsets[s + 1]` are sentence s's rows.
+    static func forward(
+        out: UnsafeMutablePointer<Float>, qkv: UnsafePointer<Float>,
+        offsets: [Int], channels c: Int, heads: Int
+    ) {
+        let headSize = c / heads
+        let scale = 1 / Float(headSize).squareRoot()
+        let sentences = offsets.count - 1
+        guard sentences > 0 else { return }
+        let longest = (0..<sentences).map { offsets[$0 + 1] - offsets[$0] }.max() ?? 0
+        let work = (0..<sentences).reduce(0) { total, s in
+            let length = offsets[s + 1] - offsets[s]
+            return total + length * length * headSize * 4
+        }
+        // One (sentence, head) pair per item; contiguous chunks keep a sentence on one thread.
+        Parallel.forEachChunk(sentences * heads, costPerItem: max(1, work / sentences)) { range in
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: longest * longest)
+            defer { scores.deallocate() }
+            for item in range {
+                let (s, h) = (item / heads, item % heads)
+                let (start, length) = (offsets[s], offsets[s + 1] - offsets[s])
+                let q = qkv + start * 3 * c + h * headSize
+                // scores [L, L] = Q·Kᵀ / √d
+                Matmul.gemm(transposeB: true, m: length, n: length, k: headSize, alpha: scale,
+                            a: q, lda: 3 * c, b: q + c, ldb: 3 * c, c: scores)
+                for row in 0..<length { softmaxInPlace(scores + row * length, count: length) }
+                // out_h [L, d] = P·V, into head h's columns of [R, C]
+                Matmul.gemm(m: length, n: headSize, k: length, a: scores, b: q + 2 * c, ldb: 3 * c,
+                            c: out + start * c + h * headSize, ldc: c)
+            }
+        }
+    }
+
+    /// x[0..<count] = softmax(x), single-threaded: it runs inside the per-head parallel loop.
+    @inline(__always)
+    static func softmaxInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        let shift = VectorMath.Vector(repeating: -VectorMath.max(x, count))
+        var total = VectorMath.Vector()
+        var i = 0
+        while i + 8 <= count {
+            let e = VectorMath.exp(VectorMath.load(x + i) + shift)
+            VectorMath.store(e, x + i)
+            total += e
+            i += 8
+        }
+        var sum = total.sum()
+        while i < count {
+            let e = VectorMath.exp(x[i] + shift[0])
+            x[i] = e
+            sum += e
+            i += 1
+        }
+        let inverse = 1 / sum
+        for j in 0..<count { x[j] *= inverse }
+    }
+}

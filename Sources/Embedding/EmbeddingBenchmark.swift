@@ -1,0 +1,43 @@
+import Foundation
+
+/// The two speeds the recommender needs: embedding a whole catalogue (sentences per second, best
+/// of several runs) and embedding one query sentence (latency percentiles over many runs).
+public enum EmbeddingBenchmark {
+    public struct Result: Codable, Sendable {
+        public let sentences: Int
+        public let tokens: Int
+        public let bestSeconds: Double
+        public let sentencesPerSecond: Double
+        public let queryTokens: Int
+        public let queryP50Milliseconds: Double
+        public let queryP95Milliseconds: Double
+    }
+
+    public static func run(
+        encoder: SentenceEncoder, texts: [String], repeats: Int, query: String, queryRuns: Int
+    ) throws -> Result {
+        precondition(repeats > 0 && queryRuns > 0, "repeats and query runs must be positive")
+        let tokenized = texts.map(encoder.tokenizer.encode)
+        var output = [Float](repeating: 0, count: texts.count * encoder.dimension)
+        var best = Double.infinity
+        for _ in 0..<repeats {
+            // Tokenizing is part of the work sentence-transformers' encode() does too.
+            let start = DispatchTime.now().uptimeNanoseconds
+            try output.withUnsafeMutableBufferPointer { try encoder.embed(texts, into: $0) }
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        var single = [Float](repeating: 0, count: encoder.dimension)
+        try single.withUnsafeMutableBufferPointer { try encoder.embed([query], into: $0) }  // warm-up
+        var latencies: [Double] = []
+        for _ in 0..<queryRuns {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try single.withUnsafeMutableBufferPointer { try encoder.embed([query], into: $0) }
+            latencies.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        }
+        latencies.sort()
+        func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(p * Double(latencies.count)))] }
+        return Result(sentences: texts.count, tokens: tokenized.reduce(0) { $0 + $1.count }, bestSeconds: best,
+                      sentencesPerSecond: Double(texts.count) / best, queryTokens: encoder.tokenizer.encode(query).count,
+                      queryP50Milliseconds: percentile(0.5), queryP95Milliseconds: percentile(0.95))
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import Tensor
+
+/// A sentence-transformers model folder run on Finch's kernels: WordPiece → BERT encoder → mean
+/// pooling → L2 normalisation, so `embed` returns unit vectors whose dot product is the cosine.
+///
+///     let encoder = try SentenceEncoder(modelDirectory: "models/all-MiniLM-L6-v2")
+///     let vectors = try encoder.embed(["WHITE HANGING HEART T-LIGHT HOLDER"])  // [[Float]] of 384
+///
+/// The folder holds `config.json`, `model.safetensors`, `vocab.txt`, and optionally
+/// `tokenizer_config.json`, `sentence_bert_config.json` (max_seq_length) and
+/// `1_Pooling/config.json` (mean pooling is the only mode accepted).
+///
+/// Safe to share between threads: each call works in buffers of its own.
+public final class SentenceEncoder: @unchecked Sendable {
+    public let tokenizer: WordPieceTokenizer
+    public let encoder: BERTEncoder
+    /// Tokens per forward batch: enough rows for efficient GEMMs, few enough that a batch's
+    /// activations stay in the last-level cache.
+    public var batchTokens = 2048
+
+    public var dimension: Int { encoder.config.hiddenSize }
+
+    /// The last call's activations, kept for the next: a query would otherwise spend more time
+    /// on fresh pages than on its forward pass. Concurrent calls each get their own.
+    private var spareWorkspace: BERTEncoder.Workspace?
+    private let spareLock = NSLock()
+
+    public init(modelDirectory: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: modelDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw EmbeddingError.missingModel(modelDirectory)
+        }
+        let config = try BERTConfig(contentsOf: modelDirectory + "/config.json")
+        let poolingPath = modelDirectory + "/1_Pooling/config.json"
+        if FileManager.default.fileExists(atPath: poolingPath) {
+            try MeanPooling.validateConfig(at: poolingPath, dimension: config.hiddenSize)
+        }
+        let maximumLength = min(try Self.maximumSequenceLength(directory: modelDirectory), config.maximumPositions)
+        tokenizer = try WordPieceTokenizer(directory: modelDirectory, maximumLength: maximumLength)
+        guard tokenizer.vocabularySize <= config.vocabularySize else {
+            throw EmbeddingError("\(modelDirectory)/vocab.txt: \(tokenizer.vocabularySize) tokens, but config.json's vocab_size is \(config.vocabularySize)")
+        }
+        encoder = BERTEncoder(weights: try BERTWeights(path: modelDirectory + "/model.safetensors", config: config))
+    }
+
+    /// sentence-transformers' truncation length: `max_seq_length` of sentence_bert_config.json,
+    /// else the tokenizer's `model_max_length`, else 512.
+    static func maximumSequenceLength(directory: String) throws -> Int {
+        struct SentenceBERTConfig: Decodable { let max_seq_length: Int? }
+        struct TokenizerConfig: Decodable { let model_max_length: Double? }
+        let sentencePath = directory + "/sentence_bert_config.json"
+        if FileManager.default.fileExists(atPath: sentencePath),
+           let length = try JSONFile.decode(SentenceBERTConfig.self, at: sentencePath).max_seq_length {
+            guard length >= 2 else { throw EmbeddingError("\(sentencePath): max_seq_length \(length) is too small") }
+            return length
+        }
+        let tokenizerPath = directory + "/tokenizer_config.json"
+        if FileManager.default.fileExists(atPath: tokenizerPath),
+           let length = try JSONFile.decode(TokenizerConfig.self, at: tokenizerPath).model_max_length,
+           length >= 2, length < 1e9 {
+            return Int(length)
+        }
+        return 512
+    }
+
+    /// One unit vector of `dimension` floats per text, in order.
+    public func embed(_ texts: [String]) throws -> [[Float]] {
+        var flat = [Float](repeating: 0, count: texts.count * dimension)
+        try flat.withUnsafeMutableBufferPointer { try embed(texts, into: $0) }
+        return (0..<texts.count).map { Array(flat[$0 * dimension..<($0 + 1) * dimension]) }
+    }
+
+    /// Writes text i's embedding to out[i·dimension..<(i + 1)·dimension]; `out` holds N·dimension.
+    public func embed(_ texts: [String], into out: UnsafeMutableBufferPointer<Float>) throws {
+        try embed(tokenized: texts.map(tokenizer.encode), into: out)
+    }
+
+    /// The same from token ids (each `[CLS] … [SEP]`, as `tokenizer.encode` makes them).
+    ///
+    /// Sentences are sorted by length and packed into batches of about `batchTokens` tokens, so
+    /// each batch's attention work is even across the cores and the projections are large GEMMs.
+    public func embed(tokenized: [[Int32]], into out: UnsafeMutableBufferPointer<Float>) throws {
+        let c = dimension
+        guard out.count == tokenized.count * c else {
+            throw EmbeddingError("output holds \(out.count) floats, \(tokenized.count) embeddings of \(c) need \(tokenized.count * c)")
+        }
+        guard let base = out.baseAddress else { return }
+        if let empty = tokenized.firstIndex(where: \.isEmpty) { throw EmbeddingError("sentence \(empty) has no tokens") }
+        let order = tokenized.indices.sorted { tokenized[$0].count > tokenized[$1].count }
+        let totalTokens = tokenized.reduce(0) { $0 + $1.count }
+        let capacity = max(min(batchTokens, totalTokens), tokenized.map(\.count).max() ?? 0)
+        let workspace = takeWorkspace(rows: capacity)
+        defer { returnWorkspace(workspace) }
+        let pooled = FloatBuffer(count: max(1, tokenized.count) * c)
+        var start = 0
+        while start < order.count {
+            var tokens: [Int32] = [], offsets = [0]
+            var end = start
+            while end < order.count, tokens.isEmpty || tokens.count + tokenized[order[end]].count <= capacity {
+                tokens += tokenized[order[end]]
+                offsets.append(tokens.count)
+                end += 1
+            }
+            try encoder.validate(tokens: tokens, offsets: offsets)
+            encoder.forward(tokens: tokens, offsets: offsets, workspace: workspace)
+            MeanPooling.forward(out: pooled.pointer, hidden: workspace.hidden.pointer, offsets: offsets, channels: c)
+            L2Normalize.forward(pooled.pointer, rows: end - start, channels: c)
+            for (row, index) in order[start..<end].enumerated() {
+                (base + index * c).update(from: pooled.pointer + row * c, count: c)
+            }
+            start = end
+        }
+    }
+
+    private func takeWorkspace(rows: Int) -> BERTEncoder.Workspace {
+        spareLock.lock()
+        defer { spareLock.unlock() }
+        if let spare = spareWorkspace, spare.rows >= rows {
+            spareWorkspace = nil
+            return spare
+        }
+        return BERTEncoder.Workspace(rows: rows, config: encoder.config)
+    }
+
+    private func returnWorkspace(_ workspace: BERTEncoder.Workspace) {
+        spareLock.lock()
+        defer { spareLock.unlock() }
+        if workspace.rows >= spareWorkspace?.rows ?? 0 { spareWorkspace = workspace }
+    }
+}

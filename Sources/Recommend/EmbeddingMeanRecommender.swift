@@ -1,0 +1,63 @@
+import Tensor
+
+/// Seed 002's method: the mean of the customer's product embeddings (description sentences,
+/// L2-normalised), normalised, cosine to every product — one sgemv over the catalogue.
+public struct EmbeddingMeanRecommender: Recommender {
+    public let name = "minilm-mean"
+    private let data: TrainingData
+    /// Unit-length description embeddings in catalogue order. [items, dimension]
+    public let embeddings: [Float]
+    public let dimension: Int
+    private let tieBreak: [Float]
+
+    public init(data: TrainingData, embeddings: [Float], dimension: Int) {
+        precondition(embeddings.count == data.itemCount * dimension, "one embedding per catalogue item")
+        self.data = data
+        self.embeddings = embeddings
+        self.dimension = dimension
+        tieBreak = data.tieBreak
+    }
+
+    public func scores(customer: Int, excludingPurchased: Bool) -> [Float] {
+        var mean = [Float](repeating: 0, count: dimension)
+        for i in data.items(ofCustomer: customer) {
+            let row = Int(i) * dimension
+            for d in 0..<dimension { mean[d] += embeddings[row + d] }
+        }
+        let norm = max(mean.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-12)
+        // The mean's own 1/count cancels in the normalisation.
+        for d in 0..<dimension { mean[d] /= norm }
+        var scores = tieBreak
+        Matmul.gemv(rows: data.itemCount, columns: dimension, a: embeddings, x: mean, beta: 1, y: &scores)
+        return scores
+    }
+
+    /// Cosine between two catalogue items' descriptions.
+    public func cosine(_ a: Int, _ b: Int) -> Float {
+        var dot: Float = 0
+        for d in 0..<dimension { dot += embeddings[a * dimension + d] * embeddings[b * dimension + d] }
+        return dot
+    }
+
+    /// For each of `items`, the customer's other product whose description is closest, with the
+    /// cosine: the similar evidence. One sgemv per item over the customer's gathered embeddings.
+    public func closestPurchases(customer: Int, items: [Int]) -> [(item: Int, cosine: Float)?] {
+        let bought = data.items(ofCustomer: customer).map { Int($0) }
+        guard !bought.isEmpty else { return items.map { _ in nil } }
+        var gathered = [Float](repeating: 0, count: bought.count * dimension)
+        for (row, i) in bought.enumerated() {
+            for d in 0..<dimension { gathered[row * dimension + d] = embeddings[i * dimension + d] }
+        }
+        var cosines = [Float](repeating: 0, count: bought.count)
+        return items.map { item in
+            embeddings.withUnsafeBufferPointer { e in
+                Matmul.gemv(rows: bought.count, columns: dimension, a: gathered, x: e.baseAddress! + item * dimension, y: &cosines)
+            }
+            var best: (item: Int, cosine: Float)?
+            for (row, i) in bought.enumerated() where i != item && cosines[row] > (best?.cosine ?? -.infinity) {
+                best = (i, cosines[row])
+            }
+            return best
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import Store
+
+/// One customer's answer to `recommend query`: `{"customer": ID, "cold_start": false, "items": [...]}`.
+public struct CustomerRecommendations: Sendable, Equatable, Codable {
+    public var customer: Int
+    /// True when the customer has no purchases in the store: the items are trending and popular
+    /// products, not personal ones.
+    public var coldStart: Bool
+    public var items: [RecommendedItem]
+
+    enum CodingKeys: String, CodingKey {
+        case customer, coldStart = "cold_start", items
+    }
+}
+
+/// The recommender over a whole shop database and its index: every method fit on all purchase
+/// lines, ready to answer customers one after another.
+public final class ShopRecommender: Sendable {
+    public static let methodNames = ["hybrid", "tifu-knn", "gp-topfreq", "itemknn", "minilm-mean", "trending", "popularity"]
+
+    public let data: TrainingData
+    public let products: [String: Product]
+    private let methods: [String: any Recommender]
+    private let itemKNN: ItemKNNRecommender
+    private let embeddingMean: EmbeddingMeanRecommender
+    private let trending: TrendingRecommender
+    /// Cold start: trending and popularity, each max-normalised, summed. [items]
+    private let coldStartScores: [Float]
+    /// A trending reason is cited only for items ordered at least this often in the last 30 days.
+    public let trendingMinimumOrders = 10
+    /// A similar reason is cited only from this description cosine up.
+    public let similarMinimumCosine: Float = 0.5
+
+    public init(products: [Product], lines: [PurchaseLine], index: RecommenderIndex) throws {
+        let data = TrainingData(catalogue: products.map(\.stockCode), lines: lines)
+        self.data = data
+        self.products = Dictionary(products.map { ($0.stockCode, $0) }, uniquingKeysWith: { first, _ in first })
+        let components = RecommenderIndex.hybridComponents(data: data, embeddings: index.embeddings(for: data), dimension: index.dimension)
+        guard index.weights.components == components.map(\.name),
+              index.weights.all.count == components.count, index.weights.new.count == components.count else {
+            throw RecommendError("the recommender index's hybrid weights name \(index.weights.components.joined(separator: ", ")), this build blends \(components.map(\.name).joined(separator: ", ")); re-run `recommend index`")
+        }
+        var methods: [String: any Recommender] = [:]
+        for method in components { methods[method.name] = method }
+        methods["hybrid"] = HybridRecommender(data: data, components: components, weights: index.weights)
+        self.methods = methods
+        itemKNN = methods["itemknn"] as! ItemKNNRecommender
+        embeddingMean = methods["minilm-mean"] as! EmbeddingMeanRecommender
+        trending = methods["trending"] as! TrendingRecommender
+        let popular = HybridRecommender.normalised(data.popularity, excluding: [])
+        coldStartScores = zip(HybridRecommender.normalised(trending.itemScores, excluding: []), popular).map { $0 + $1 }
+    }
+
+    /// The top `k` items for customer `id` by `method`; an unknown customer gets the cold-start
+    /// answer. With `excludePurchased`, nothing the customer bought before is recommended.
+    public func recommend(customer id: Int, k: Int, excludePurchased: Bool = false, method: String = "hybrid") throws -> CustomerRecommendations {
+        guard k >= 1, k <= data.itemCount else {
+            throw RecommendError("--k: \(k) is out of range (1...\(data.itemCount), the catalogue's size)")
+        }
+        guard let recommender = methods[method] else {
+            throw RecommendError("--method: unknown method \"\(method)\" (one of \(Self.methodNames.joined(separator: ", ")))")
+        }
+        guard let c = data.customerIndex[id] else {
+            let top = TopK.select(coldStartScores, k: k)
+            return CustomerRecommendations(customer: id, coldStart: true, items: top.map { item in
+                var reasons: [Reason] = []
+                if trending.ordersLast30Days[item] > 0 { reasons.append(.trending(orders30d: trending.ordersLast30Days[item])) }
+                reasons.append(.popular(customers: Int(data.popularity[item])))
+                return self.item(item, score: coldStartScores[item], reasons: reasons)
+            })
+        }
+        let excluded = excludePurchased ? Set(data.items(ofCustomer: c).map { Int($0) }) : []
+        let scores = recommender.scores(customer: c, excludingPurchased: excludePurchased)
+        let top = TopK.select(scores, k: k, excluding: excluded)
+        let closest = embeddingMean.closestPurchases(customer: c, items: top)
+        return CustomerRecommendations(customer: id, coldStart: false, items: zip(top, closest).map {
+            item($0, score: scores[$0], reasons: reasons(customer: c, item: $0, closestPurchase: $1))
+        })
+    }
+
+    /// The evidence for recommending `item` to training customer `c`, strongest kinds first.
+    func reasons(customer c: Int, item: Int, closestPurchase: (item: Int, cosine: Float)?) -> [Reason] {
+        var reasons: [Reason] = []
+        let bought = data.items(ofCustomer: c)
+        if let position = bought.firstIndex(of: Int32(item)) {
+            reasons.append(.boughtBefore(times: Int(data.customerItemInvoices[position])))
+        }
+        if let link = itemKNN.strongestLink(customer: c, item: item) {
+            reasons.append(.boughtTogether(with: data.items[link.item], customers: link.customers))
+        }
+        if let closest = closestPurchase, closest.cosine >= similarMinimumCosine {
+            reasons.append(.similar(to: data.items[closest.item], cosine: (Double(closest.cosine) * 1000).rounded() / 1000))
+        }
+        if trending.ordersLast30Days[item] >= trendingMinimumOrders {
+            reasons.append(.trending(orders30d: trending.ordersLast30Days[item]))
+        }
+        if reasons.isEmpty { reasons.append(.popular(customers: Int(data.popularity[item]))) }
+        return reasons
+    }
+
+    private func item(_ item: Int, score: Float, reasons: [Reason]) -> RecommendedItem {
+        let code = data.items[item]
+        let product = products[code]
+        return RecommendedItem(stockCode: code, name: product?.name ?? code, price: product?.price ?? 0,
+                               score: Double(score), reasons: reasons)
+    }
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import CommandLineSupport
+import Foundation
+import Recommend
+import Store
+import Tensor
+
+struct QueryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "query",
+        abstract: "Top-k products for customers, with the evidence behind each, one JSON line per customer."
+    )
+
+    @Option(help: "The shop database, indexed by `recommend index`.")
+    var db: String
+
+    @Option(help: "A customer id.")
+    var customer: String?
+
+    @Option(help: "A file of customer ids, one a line.")
+    var customers: String?
+
+    @Option(help: "How many products per customer.")
+    var k = 10
+
+    @Flag(help: "Leave out everything the customer bought before.")
+    var excludePurchased = false
+
+    @Option(help: "hybrid, tifu-knn, gp-topfreq, itemknn, minilm-mean, trending or popularity.")
+    var method = "hybrid"
+
+    @Flag(help: "JSON lines (the only output format; accepted for clarity).")
+    var json = false
+
+    @Flag(help: "Print per-customer latency percentiles (load excluded) to stderr.")
+    var timing = false
+
+    func validate() throws {
+        guard (customer == nil) != (customers == nil) else { throw ValidationError("give one of --customer ID or --customers FILE") }
+        guard k >= 1 else { throw ValidationError("--k: \(k) must be at least 1") }
+        guard ShopRecommender.methodNames.contains(method) else {
+            throw ValidationError("--method: unknown method \"\(method)\" (one of \(ShopRecommender.methodNames.joined(separator: ", ")))")
+        }
+    }
+
+    func run() throws {
+        try runReportingErrors {
+            let ids = try CustomerIDs.parse(single: customer, file: customers)
+            let database = try ShopDatabase(path: db)
+            let index = try RecommenderIndex.load(from: database)
+            let recommender = try ShopRecommender(products: try database.products(), lines: try database.purchaseLines(), index: index)
+            Matmul.setThreads(1)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            var latencies: [Double] = []
+            var cpuTimes: [Double] = []
+            var output = Data()
+            for id in ids {
+                let start = DispatchTime.now().uptimeNanoseconds
+                let cpuStart = threadCPUMilliseconds()
+                let answer = try recommender.recommend(customer: id, k: k, excludePurchased: excludePurchased, method: method)
+                latencies.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+                cpuTimes.append(threadCPUMilliseconds() - cpuStart)
+                output += try encoder.encode(answer)
+                output.append(UInt8(ascii: "\n"))
+            }
+            writeOutput(output)
+            if timing, !latencies.isEmpty {
+                // Wall time is what a caller waits; thread CPU time leaves out waiting for a core
+                // on a busy machine.
+                func percentiles(_ values: [Double]) -> String {
+                    let sorted = values.sorted()
+                    func at(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
+                    return String(format: "p50 %.2f ms, p95 %.2f ms, max %.2f ms", at(0.5), at(0.95), sorted.last!)
+                }
+                printError("query: \(latencies.count) customers, load excluded; wall \(percentiles(latencies)); thread CPU \(percentiles(cpuTimes))")
+            }
+        }
+    }
+}
+
+/// CPU time the calling thread has used, in milliseconds.
+private func threadCPUMilliseconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    return Double(time.tv_sec) * 1e3 + Double(time.tv_nsec) / 1e6
+}

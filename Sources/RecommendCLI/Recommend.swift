@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Recommend: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recommend",
+        abstract: "The Online Retail shop: import purchases into its SQLite store, embed, index, recommend, evaluate.",
+        subcommands: [ImportCommand.self, EmbedCommand.self, EmbedBenchmarkCommand.self, IndexCommand.self, QueryCommand.self, EvaluateCommand.self]
+    )
+}
