@@ -71,7 +71,7 @@ struct NarrativesDataCommand: ParsableCommand {
             var train = Data(), validation = Data()
             var counts = (train: 0, validation: 0)
             let encoder = JSONEncoder()
-            encoder.outputFormatting = .sortedKeys
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             for (position, id) in ids.enumerated() {
                 let examples = try dataset.examples(
                     customers: [id], recommend: { try recommender.recommend(customer: $0, k: k).items },
