@@ -117,7 +117,7 @@ let package = Package(
         .executableTarget(
             name: "RecommendCLI",
             dependencies: [
-                "Embedding", "Recommend", "Store", "Tensor", "CommandLineSupport",
+                "Embedding", "Recommend", "Store", "Tensor", "CommandLineSupport", "Narrative", "Tokenizer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -3,9 +3,9 @@ import Store
 
 /// The facts one narrative may state, and the compact prompt text a narrator model reads:
 /// the customer's recent products, the recommended product's name, price and attributes, and
-/// its reasons with their numbers. Each fact carries the slot name a delexicalised narrative
-/// uses for it (`<product>`, `<price>`, `<with>`, `<customers>`…), so the prompt tells the model
-/// which slots this item can fill.
+/// its reasons with their numbers. Each fact is labelled with the slot a delexicalised narrative
+/// uses for it (`product:`, `price:`, `with=`, `customers=`, `set=`… for `<product>`, `<price>`,
+/// `<with>`, `<customers>`, `<set>`), so the prompt tells the model which slots this item can fill.
 public struct FactSheet: Sendable {
     public let item: RecommendedItem
     /// The customer's products, newest first.
@@ -86,10 +86,10 @@ public struct FactSheet: Sendable {
     private func describe(_ reason: Reason) -> String {
         switch reason {
         case let .boughtTogether(with, customers): "bought-together with=\(citedNames[with] ?? with) customers=\(customers)"
-        case let .similar(to, cosine): "similar to=\(citedNames[to] ?? to) cosine=\(Int((cosine * 100).rounded()))%"
+        case let .similar(to, cosine): "similar to=\(citedNames[to] ?? to) similarity=\(Int((cosine * 100).rounded()))%"
         case let .boughtBefore(times): "bought-before times=\(times)"
         case let .trending(orders): "trending orders=\(orders)"
-        case let .popular(customers): "popular customers=\(customers)"
+        case let .popular(customers): "popular buyers=\(customers)"
         }
     }
 }

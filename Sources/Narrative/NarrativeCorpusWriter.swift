@@ -97,7 +97,7 @@ public struct NarrativeCorpusWriter {
             "A good match for the <to> on your list: the <product>.",
             "For another take on the <to>, try the <product>.",
         ]
-        case .boughtBefore: [
+        case let .boughtBefore(times) where times >= 3: [
             "You have ordered the <product> <times> before.",
             "Time to restock? You have bought the <product> <times>.",
             "The <product> is one of your regulars: <times> so far.",
@@ -105,6 +105,14 @@ public struct NarrativeCorpusWriter {
             "An old favourite: you have ordered the <product> <times>.",
             "Your <product> again, which you have bought <times> already.",
             "You keep coming back for the <product>, <times> to date.",
+        ]
+        // Once or twice is not yet a habit.
+        case .boughtBefore: [
+            "You have ordered the <product> <times> before.",
+            "Time to restock? You have bought the <product> <times>.",
+            "Running low on the <product>? You have picked it up <times>.",
+            "You tried the <product> <times>; here it is again.",
+            "Liked the <product>? You have bought it <times> so far.",
         ]
         case .trending: [
             "The <product> is flying off the shelves: <orders> in the last 30 days.",
@@ -140,7 +148,7 @@ public struct NarrativeCorpusWriter {
         ]
         case .boughtBefore: [
             "You have bought it <times> before.",
-            "It is already a regular of yours, <times> so far.",
+            "You have ordered it <times> already.",
             "You have ordered it <times>.",
         ]
         case .trending: [

@@ -5,6 +5,7 @@ struct Recommend: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recommend",
         abstract: "The Online Retail shop: import purchases into its SQLite store, embed, index, recommend, evaluate.",
-        subcommands: [ImportCommand.self, EmbedCommand.self, EmbedBenchmarkCommand.self, IndexCommand.self, QueryCommand.self, EvaluateCommand.self]
+        subcommands: [ImportCommand.self, EmbedCommand.self, EmbedBenchmarkCommand.self, IndexCommand.self, QueryCommand.self, EvaluateCommand.self,
+                      NarrativesDataCommand.self, CheckGroundingCommand.self]
     )
 }

@@ -43,6 +43,18 @@ final class NarrativeCorpusWriterTests: XCTestCase {
         XCTAssertGreaterThan(Double(Set(bigrams).count) / Double(bigrams.count), 0.4)
     }
 
+    func testOnceIsNeverCalledAHabit() throws {
+        let item = RecommendedItem(stockCode: "22423", name: "Regency Cakestand 3 Tier", price: 12.75, score: 1,
+                                   reasons: [.boughtBefore(times: 1)])
+        let sheet = try NarrativeFixtures.sheet(item: item)
+        var writer = NarrativeCorpusWriter(seed: 9)
+        for _ in 0..<100 {
+            let text = try NarrativeSlot.fill(writer.completion(for: sheet), sheet: sheet)
+            XCTAssertTrue(text.contains("once"), text)
+            for habit in ["regular", "favourite", "keep coming back"] { XCTAssertFalse(text.contains(habit), text) }
+        }
+    }
+
     func testAttributesAndSeasonsAppear() throws {
         let chain = NarrativeFixtures.paperChain
         let item = RecommendedItem(stockCode: chain.stockCode, name: chain.name, price: chain.price, score: 1,

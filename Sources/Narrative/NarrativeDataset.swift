@@ -1,0 +1,54 @@
+import Foundation
+import Recommend
+import Store
+
+/// The narrator's training pairs, `{"prompt": fact sheet, "completion": delexicalised
+/// narrative}` — the JSON lines `train finetune` reads — built from purchase lines the caller
+/// has already cut to the training side of a split, so no held-out basket reaches a prompt.
+public struct NarrativeDataset {
+    public struct Example: Codable, Equatable, Sendable {
+        public var prompt: String
+        public var completion: String
+    }
+
+    public let catalogue: [String: Product]
+    /// Each customer's products, newest purchase first, from the training lines.
+    public let histories: [Int: [Product]]
+    /// The month of the last training purchase: the "now" seasonal frames are written for.
+    public let month: Int?
+
+    public init(products: [Product], trainingLines: [PurchaseLine]) {
+        catalogue = Dictionary(products.map { ($0.stockCode, $0) }, uniquingKeysWith: { first, _ in first })
+        var newest: [Int: [String: String]] = [:]  // customer → stock code → last date
+        for line in trainingLines where line.date > newest[line.customer]?[line.stockCode] ?? "" {
+            newest[line.customer, default: [:]][line.stockCode] = line.date
+        }
+        let catalogue = self.catalogue
+        histories = newest.mapValues { dates in
+            dates.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.compactMap { catalogue[$0.key] }
+        }
+        month = trainingLines.map(\.date).max().flatMap { Int($0.dropFirst(5).prefix(2)) }
+    }
+
+    /// One example per recommended item (`variants` narratives each), for the customers in order.
+    public func examples(customers: [Int], recommend: (Int) throws -> [RecommendedItem], variants: Int,
+                         writer: inout NarrativeCorpusWriter, tokenBudget: Int,
+                         countTokens: (String) -> Int) throws -> [Example] {
+        var examples: [Example] = []
+        for customer in customers {
+            let history = histories[customer] ?? []
+            for item in try recommend(customer) {
+                guard let product = catalogue[item.stockCode] else {
+                    throw NarrativeError("recommended stock code \(item.stockCode) is not in the catalogue")
+                }
+                let sheet = try FactSheet(item: item, description: product.description, history: history,
+                                          catalogue: catalogue, month: month)
+                let prompt = try sheet.prompt(tokenBudget: tokenBudget, countTokens: countTokens)
+                for _ in 0..<variants {
+                    examples.append(Example(prompt: prompt + "\n", completion: writer.completion(for: sheet)))
+                }
+            }
+        }
+        return examples
+    }
+}

@@ -1,0 +1,93 @@
+import ArgumentParser
+import CommandLineSupport
+import Foundation
+import Narrative
+import Recommend
+import Store
+import Tensor
+import Tokenizer
+
+/// `recommend narratives-data`: the narrator's fine-tuning set, prompt/completion JSON lines
+/// from the training side of a split (no held-out basket reaches a prompt).
+struct NarrativesDataCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "narratives-data",
+        abstract: "Write the narrator's training data (train.jsonl, val.jsonl: fact sheet → delexicalised narrative) from a shop database.")
+
+    @Option(help: "The shop database, indexed by `recommend index`.")
+    var db: String
+
+    @Option(help: "Output directory for train.jsonl and val.jsonl.")
+    var out: String
+
+    @Option(help: "last-basket or cutoff:YYYY-MM-DD: only purchases before the held-out part are used.")
+    var split = "last-basket"
+
+    @Option(help: "Use at most this many customers, spread evenly over the ids (default: all).")
+    var customers: Int?
+
+    @Option(help: "Recommendations per customer.")
+    var k = 10
+
+    @Option(help: "Narratives written per recommendation.")
+    var variants = 1
+
+    @Option(help: "Every Nth customer's examples go to val.jsonl.")
+    var validationEvery = 20
+
+    @Option(help: "Prompt budget in GPT-2 tokens (history is dropped oldest first to fit).")
+    var tokenBudget = 160
+
+    @Option(help: "Seed of the narrative writer.")
+    var seed: UInt64 = 0
+
+    @Option(help: "GPT-2 vocabulary directory (encoder.json + vocab.bpe), for the prompt's token count.")
+    var vocab = "data/gpt2"
+
+    func validate() throws {
+        if let customers, customers < 1 { throw ValidationError("--customers must be at least 1 (got \(customers))") }
+        guard k >= 1 else { throw ValidationError("--k must be at least 1 (got \(k))") }
+        guard variants >= 1 else { throw ValidationError("--variants must be at least 1 (got \(variants))") }
+        guard validationEvery >= 2 else { throw ValidationError("--validation-every must be at least 2 (got \(validationEvery))") }
+        guard tokenBudget >= 16 else { throw ValidationError("--token-budget must be at least 16 (got \(tokenBudget))") }
+    }
+
+    func run() throws {
+        try runReportingErrors {
+            let dataSplit = try DataSplit(parsing: split)
+            let tokenizer = try GPT2Tokenizer(directory: vocab)
+            let database = try ShopDatabase(path: db)
+            let index = try RecommenderIndex.load(from: database)
+            let products = try database.products()
+            let training = dataSplit.apply(to: try database.purchaseLines()).train
+            let recommender = try ShopRecommender(products: products, lines: training, index: index)
+            let dataset = NarrativeDataset(products: products, trainingLines: training)
+
+            var ids = Set(training.map(\.customer)).sorted()
+            if let customers, customers < ids.count {
+                ids = (0..<customers).map { ids[$0 * ids.count / customers] }
+            }
+            var writer = NarrativeCorpusWriter(seed: seed)
+            var train = Data(), validation = Data()
+            var counts = (train: 0, validation: 0)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            for (position, id) in ids.enumerated() {
+                let examples = try dataset.examples(
+                    customers: [id], recommend: { try recommender.recommend(customer: $0, k: k).items },
+                    variants: variants, writer: &writer, tokenBudget: tokenBudget,
+                    countTokens: { tokenizer.encode($0).count })
+                let isValidation = position % validationEvery == validationEvery - 1
+                for example in examples {
+                    let line = try encoder.encode(example) + Data("\n".utf8)
+                    if isValidation { validation += line; counts.validation += 1 } else { train += line; counts.train += 1 }
+                }
+                if (position + 1) % 500 == 0 { printError("narratives-data: \(position + 1) / \(ids.count) customers") }
+            }
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            try AtomicFile.write(train, to: (out as NSString).appendingPathComponent("train.jsonl"))
+            try AtomicFile.write(validation, to: (out as NSString).appendingPathComponent("val.jsonl"))
+            print("wrote \(out)/train.jsonl (\(counts.train) examples) and \(out)/val.jsonl (\(counts.validation)) from \(ids.count) customers, split \(dataSplit)")
+        }
+    }
+}
