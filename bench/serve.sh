@@ -5,8 +5,10 @@
 # time to first token under each load (from the server's own histogram, queueing included),
 # request latency percentiles, and the server's peak RSS.
 #
-#   bench/serve.sh [--checkpoint DIR] [--duration SECONDS] [--max-tokens N] [--parallel N]
+#   bench/serve.sh [--checkpoint DIR] [--duration SECONDS] [--max-tokens N] [--parallel N] [--temperature T]
 #
+# Completions are sampled (temperature 0.8, top-k 40, no seed) so concurrent answers differ;
+# --temperature 0 measures greedy decoding, where sampling costs nothing beside the forward.
 # Without --checkpoint the model is an untrained random slm60m quantized to int8 (speed does not
 # depend on the weights' values; the narrator is served int8): `train pretrain --max-iters 0`
 # saves its seeded initialisation, `generate quantize` converts it. Bounded: each load runs for
@@ -14,14 +16,15 @@
 # FINCH_SCRATCH_PATH, when set, is passed to swift build as --scratch-path.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-checkpoint="" duration=20 max_tokens=64 parallel=8
+checkpoint="" duration=20 max_tokens=64 parallel=8 temperature=0.8
 while [ $# -gt 0 ]; do
   case "$1" in
     --checkpoint) checkpoint="$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
     --max-tokens) max_tokens="$2"; shift 2 ;;
     --parallel) parallel="$2"; shift 2 ;;
-    *) echo "usage: bench/serve.sh [--checkpoint DIR] [--duration SECONDS] [--max-tokens N] [--parallel N]" >&2; exit 2 ;;
+    --temperature) temperature="$2"; shift 2 ;;
+    *) echo "usage: bench/serve.sh [--checkpoint DIR] [--duration SECONDS] [--max-tokens N] [--parallel N] [--temperature T]" >&2; exit 2 ;;
   esac
 done
 
@@ -67,8 +70,7 @@ for _ in $(seq 1 600); do
   sleep 0.1
 done
 
-# Sampled (not greedy) so concurrent answers differ; no seed, so each request draws its own.
-export FINCH_BENCH_BODY="{\"prompt\": \"You keep coming back for the white hanging heart T-light holder, and 41 customers who bought it also took\", \"max_tokens\": $max_tokens, \"temperature\": 0.8, \"top_k\": 40}"
+export FINCH_BENCH_BODY="{\"prompt\": \"You keep coming back for the white hanging heart T-light holder, and 41 customers who bought it also took\", \"max_tokens\": $max_tokens, \"temperature\": $temperature, \"top_k\": 40}"
 
 ttft() { # sum and count of the time-to-first-token histogram
   curl -s "$url/metrics" | awk '/^finch_time_to_first_token_seconds_sum /{s=$2} /^finch_time_to_first_token_seconds_count /{c=$2} END{print s, c}'

@@ -66,7 +66,7 @@ struct Serve: AsyncParsableCommand {
             let quantize = int8 ? LoadQuantization(format: .int8) : nil
             let app = ServerApplication.make(
                 configuration: configuration, logger: logger,
-                loadModel: { try LanguageModel.load(checkpoint: checkpoint, tokenizer: tokenizer, quantize: quantize) },
+                loadModel: { try await onOwnThread { try LanguageModel.load(checkpoint: checkpoint, tokenizer: tokenizer, quantize: quantize) } },
                 onListening: { port in
                     logger.info("listening on http://\(configuration.host):\(port) (loading \(checkpoint))")
                 })

@@ -112,30 +112,42 @@ final class CompletionTests: XCTestCase {
         XCTAssertEqual(text(first), text(second))
     }
 
-    /// Eight greedy completions at once, more than the four slots: each equals its text alone.
+    /// Eight greedy streams batched together (eight slots), then eight requests on four slots
+    /// (half of them queue; half streamed, half whole): each text equals its text alone.
     func testConcurrentCompletionsEachEqualTheirTextAlone() async throws {
         let prompts = (0..<8).map { "Customer \($0) bought a" }
+        let expected = try prompts.map { try server.greedyReference(prompt: $0, maxNewTokens: 12) }
+        let configurations: [(parallel: Int, streamed: @Sendable (Int) -> Bool)] = [(8, { _ in true }), (4, { $0 % 2 == 0 })]
+        for (parallel, streamed) in configurations {
+            await server.stop()
+            server = try await TestServer.start(parallel: parallel)
+            try await server.waitUntilReady()
+            let texts = try await concurrentCompletions(prompts, maxTokens: 12, streamed: streamed)
+            for i in prompts.indices {
+                XCTAssertEqual(texts[i], expected[i], "request \(i), \(parallel) slots, streamed: \(streamed(i))")
+            }
+        }
+    }
+
+    /// The greedy texts of `prompts`, all requested at once.
+    private func concurrentCompletions(_ prompts: [String], maxTokens: Int, streamed: @escaping @Sendable (Int) -> Bool) async throws -> [String?] {
         let port = server.port
-        let texts = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
+        return try await withThrowingTaskGroup(of: (Int, String?).self) { group in
             for (i, prompt) in prompts.enumerated() {
                 group.addTask {
                     let result = try await HTTPTestClient.post(port: port, "/v1/completions", json: [
-                        "prompt": prompt, "max_tokens": 12, "temperature": 0, "stream": i % 2 == 0])
-                    if i % 2 == 0 {
-                        let chunks = serverSentEvents(result.text).dropLast().compactMap {
-                            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-                        }
-                        return (i, chunks.compactMap { ($0["choices"] as? [[String: Any]])?.first?["text"] as? String }.joined())
+                        "prompt": prompt, "max_tokens": maxTokens, "temperature": 0, "stream": streamed(i)])
+                    guard streamed(i) else { return (i, try (result.json()["choices"] as? [[String: Any]])?.first?["text"] as? String) }
+                    XCTAssertEqual(serverSentEvents(result.text).last, "[DONE]")
+                    let chunks = serverSentEvents(result.text).dropLast().compactMap {
+                        try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
                     }
-                    return (i, try (result.json()["choices"] as? [[String: Any]])?.first?["text"] as? String)
+                    return (i, chunks.compactMap { ($0["choices"] as? [[String: Any]])?.first?["text"] as? String }.joined())
                 }
             }
             var texts = [String?](repeating: nil, count: prompts.count)
             for try await (i, text) in group { texts[i] = text }
             return texts
-        }
-        for (i, prompt) in prompts.enumerated() {
-            XCTAssertEqual(texts[i], try server.greedyReference(prompt: prompt, maxNewTokens: 12), "request \(i)")
         }
     }
 

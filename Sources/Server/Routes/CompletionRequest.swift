@@ -85,7 +85,7 @@ struct CompletionRequest: Decodable {
         if ids.isEmpty { ids = [GPT2Tokenizer.endOfText] }
         let vocabulary = min(model.tokenizer.vocabSize, model.config.vocabSize)
         if let bad = ids.firstIndex(where: { $0 < 0 || $0 >= vocabulary }) {
-            throw APIError.invalidRequest("The prompt's token \(bad) (id \(ids[bad])) is outside the model's vocabulary of \(vocabulary).",
+            throw APIError.invalidRequest("The prompt's token at position \(bad) (id \(ids[bad])) is outside the model's vocabulary of \(vocabulary).",
                                           param: "prompt")
         }
         guard ids.count <= context else {
