@@ -20,6 +20,15 @@ final class ShopRecommenderTests: XCTestCase {
         }
     }
 
+    /// A coarse search: these tests check the index, not the weights' quality.
+    private static var quickTuning: HybridTuning {
+        var tuning = HybridTuning()
+        tuning.grid = [0, 0.5, 1]
+        tuning.rounds = 1
+        tuning.candidatesPerComponent = 20
+        return tuning
+    }
+
     private var directory = ""
 
     override func setUpWithError() throws {
@@ -41,7 +50,7 @@ final class ShopRecommenderTests: XCTestCase {
         let products = try database.products()
         let lines = try database.purchaseLines()
         let built = try RecommenderIndex.build(products: products, lines: lines, model: "letters", dimension: Self.dimension,
-                                               embed: Self.letterEmbedding)
+                                               embed: Self.letterEmbedding, tuning: Self.quickTuning)
         try built.save(to: database)
         let index = try RecommenderIndex.load(from: database)
         XCTAssertEqual(index.stockCodes, built.stockCodes)
@@ -104,7 +113,7 @@ final class ShopRecommenderTests: XCTestCase {
         _ = try RetailImport.run(csv: csv, database: path)
         let database = try ShopDatabase(path: path)
         try RecommenderIndex.build(products: try database.products(), lines: try database.purchaseLines(), model: "letters",
-                                   dimension: Self.dimension, embed: Self.letterEmbedding).save(to: database)
+                                   dimension: Self.dimension, embed: Self.letterEmbedding, tuning: Self.quickTuning).save(to: database)
         XCTAssertNoThrow(try RecommenderIndex.load(from: database))
         try ([String(rows[0])] + rows.dropFirst(2_000).prefix(500).map(String.init)).joined(separator: "\n").appending("\n")
             .write(toFile: csv, atomically: true, encoding: .utf8)
