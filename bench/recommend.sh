@@ -28,7 +28,7 @@ data=data/online-retail/online_retail.csv.xz
 seconds() { python3 -c 'import sys,time; print(f"{time.time()-float(sys.argv[1]):.1f}")' "$1"; }
 now() { python3 -c 'import time; print(time.time())'; }
 
-t=$(now); $recommend import --csv "$data" --db "$work/full.sqlite" 2> "$work/import.log"; import_s=$(seconds "$t")
+t=$(now); $recommend import --csv "$data" --db "$work/full.sqlite" > "$work/import.log" 2>&1; import_s=$(seconds "$t")
 t=$(now); $recommend index --db "$work/full.sqlite" 2> "$work/index.log"; index_s=$(seconds "$t")
 echo "import ${import_s} s, index ${index_s} s (full data)"
 grep "hybrid: track" "$work/index.log" | sed 's/^/  /'
@@ -53,7 +53,7 @@ with lzma.open(sys.argv[1], "rt", encoding="utf-8", newline="") as source, open(
     date = header.index("InvoiceDate")
     writer.writerows(r for r in rows if "2011-03-01" <= r[date] < "2011-09-01")
 PY
-$recommend import --csv "$work/months.csv" --db "$work/months.sqlite" 2> /dev/null
+$recommend import --csv "$work/months.csv" --db "$work/months.sqlite" > /dev/null 2>&1
 $recommend index --db "$work/months.sqlite" 2> "$work/months-index.log"
 
 run() {  # name csv db split
