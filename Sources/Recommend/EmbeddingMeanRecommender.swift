@@ -32,13 +32,6 @@ public struct EmbeddingMeanRecommender: Recommender {
         return scores
     }
 
-    /// Cosine between two catalogue items' descriptions.
-    public func cosine(_ a: Int, _ b: Int) -> Float {
-        var dot: Float = 0
-        for d in 0..<dimension { dot += embeddings[a * dimension + d] * embeddings[b * dimension + d] }
-        return dot
-    }
-
     /// For each of `items`, the customer's other product whose description is closest, with the
     /// cosine: the similar evidence. One sgemv per item over the customer's gathered embeddings.
     public func closestPurchases(customer: Int, items: [Int]) -> [(item: Int, cosine: Float)?] {

@@ -40,7 +40,7 @@ public struct HybridRecommender: Recommender {
         if excludingPurchased { for i in data.items(ofCustomer: customer) { excluded[Int(i)] = true } }
         var blend = tieBreak
         for (method, weight) in zip(components, weights.weights(excludingPurchased: excludingPurchased)) where weight != 0 {
-            let scores = Self.normalised(method.scores(customer: customer, excludingPurchased: excludingPurchased), excluding: excluded)
+            let scores = Self.normalised(method.scores(customer: customer, excludingPurchased: excludingPurchased), excludingMask: excluded)
             for j in blend.indices { blend[j] += weight * scores[j] }
         }
         return blend
@@ -48,14 +48,14 @@ public struct HybridRecommender: Recommender {
 
     /// `scores` over their maximum among items not in `excluded` (all zeros when that is not
     /// positive).
-    public static func normalised(_ scores: [Float], excluding excluded: Set<Int>) -> [Float] {
+    public static func normalised(_ scores: [Float], excluding excluded: Set<Int> = []) -> [Float] {
         var mask = [Bool](repeating: false, count: scores.count)
         for j in excluded where j < scores.count { mask[j] = true }
-        return normalised(scores, excluding: mask)
+        return normalised(scores, excludingMask: mask)
     }
 
     /// The same with the excluded items as a mask. [items]
-    public static func normalised(_ scores: [Float], excluding excluded: [Bool]) -> [Float] {
+    public static func normalised(_ scores: [Float], excludingMask excluded: [Bool]) -> [Float] {
         var top: Float = 0
         for (j, s) in scores.enumerated() where s > top && !excluded[j] { top = s }
         guard top > 0 else { return [Float](repeating: 0, count: scores.count) }

@@ -31,10 +31,11 @@ public struct RecommenderIndex: Sendable {
     }
 
     /// Embeds every product (`embed` maps descriptions to [count, dimension] unit vectors) and
-    /// tunes the hybrid's weights on `lines`.
+    /// tunes the hybrid's weights on `lines` with `tuning`.
     public static func build(
         products: [Product], lines: [PurchaseLine], model: String, dimension: Int,
-        embed: ([String]) throws -> [Float], progress: (String) -> Void = { _ in }
+        embed: ([String]) throws -> [Float], tuning: HybridTuning = HybridTuning(),
+        progress: (String) -> Void = { _ in }
     ) throws -> RecommenderIndex {
         guard !lines.isEmpty else { throw RecommendError("the shop database has no purchase lines; run `recommend import` first") }
         let sorted = products.sorted { $0.stockCode < $1.stockCode }
@@ -51,7 +52,7 @@ public struct RecommenderIndex: Sendable {
             progress("index: embedded \(min(sorted.count, start + batch))/\(sorted.count) products")
         }
         let catalogue = sorted.map(\.stockCode)
-        let weights = HybridTuning().tune(catalogue: catalogue, lines: lines, componentsFor: { data in
+        let weights = tuning.tune(catalogue: catalogue, lines: lines, componentsFor: { data in
             // The tuning's data is indexed over the same sorted catalogue, so the rows line up.
             hybridComponents(data: data, embeddings: embeddings, dimension: dimension)
         }, progress: progress)

@@ -48,8 +48,8 @@ public final class ShopRecommender: Sendable {
         itemKNN = methods["itemknn"] as! ItemKNNRecommender
         embeddingMean = methods["minilm-mean"] as! EmbeddingMeanRecommender
         trending = methods["trending"] as! TrendingRecommender
-        let popular = HybridRecommender.normalised(data.popularity, excluding: [])
-        coldStartScores = zip(HybridRecommender.normalised(trending.itemScores, excluding: []), popular).map { $0 + $1 }
+        let popular = HybridRecommender.normalised(data.popularity)
+        coldStartScores = zip(HybridRecommender.normalised(trending.itemScores), popular).map { $0 + $1 }
     }
 
     /// The top `k` items for customer `id` by `method`; an unknown customer gets the cold-start

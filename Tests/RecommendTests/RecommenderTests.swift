@@ -109,7 +109,9 @@ final class RecommenderTests: XCTestCase {
 
     func testHybridNormalisesOverRecommendableItems() {
         XCTAssertEqual(HybridRecommender.normalised([4, 2, 1], excluding: [0]), [2, 1, 0.5])
-        XCTAssertEqual(HybridRecommender.normalised([0, 0], excluding: []), [0, 0])
+        XCTAssertEqual(HybridRecommender.normalised([1, 2]), [0.5, 1])
+        XCTAssertEqual(HybridRecommender.normalised([4, 2, 1], excludingMask: [true, false, false]), [2, 1, 0.5])
+        XCTAssertEqual(HybridRecommender.normalised([0, 0]), [0, 0])
     }
 
     func testTuningIsNeverWorseThanTheBestSingleComponent() throws {
