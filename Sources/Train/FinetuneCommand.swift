@@ -35,7 +35,7 @@ struct FinetuneCommand: ParsableCommand {
     var bits: Int?
 
     @Option(help: "With --bits 4: symmetric or asymmetric (a minimum per group).")
-    var scheme = QuantizationFormat.Scheme.symmetric.rawValue
+    var scheme = QuantizationFormat.Scheme.asymmetric.rawValue
 
     @Option(help: "Training sequence length (default: the base's context).") var blockSize: Int?
     @Option(help: "For JSONL data: share of the examples held out for validation.") var valFraction = 0.1
