@@ -1,6 +1,7 @@
-// Int8 weight kernels for Finch's QuantizedMatrix (Sources/Tensor/QuantizedMatrix.swift).
+// Int8 weight kernels for Finch's QuantizedMatrix (Sources/Tensor/QuantizedMatrix.swift), and below
+// the 4-bit ones for Q4Matrix.
 //
-// A quantized matrix is stored as rows of output channels: q[rows, columns] int8 and one float
+// An int8 matrix is stored as rows of output channels: q[rows, columns] int8 and one float
 // scale per group of `groupSize` consecutive columns of a row, scales[rows, groups] with
 // groups = ceil(columns / groupSize) (the last group of a row may be shorter).
 // Weight (r, i) = scales[r * groups + i / groupSize] * q[r * columns + i].
