@@ -1,0 +1,45 @@
+import Foundation
+
+// `parser-fuzz TARGET FILE…` runs one parser (see `ParserTargets`) on each file — the committed
+// corpus as a regression test. Built by `bench/libfuzzer.sh` with `-D LIBFUZZER`, coverage
+// instrumentation and AddressSanitizer, `parser-fuzz TARGET [libFuzzer flags] [CORPUS…]` is a
+// libFuzzer driver instead.
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 2, let target = ParserTargets.all[arguments[1]] else {
+    FileHandle.standardError.write(Data("usage: parser-fuzz TARGET FILE…; targets: \(ParserTargets.all.keys.sorted().joined(separator: ", "))\n".utf8))
+    exit(1)
+}
+
+#if LIBFUZZER
+typealias FuzzCallback = @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+@_silgen_name("LLVMFuzzerRunDriver")
+func runFuzzer(_ argc: UnsafeMutablePointer<CInt>,
+               _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+               _ callback: FuzzCallback) -> CInt
+
+nonisolated(unsafe) var selected = target
+// libFuzzer reads its own flags; the target name is not one of them.
+var fuzzerArguments = [arguments[0]] + arguments.dropFirst(2)
+var argc = CInt(fuzzerArguments.count)
+var cStrings: [UnsafeMutablePointer<CChar>?] = fuzzerArguments.map { strdup($0) } + [nil]
+let status = cStrings.withUnsafeMutableBufferPointer { buffer -> CInt in
+    var argv = buffer.baseAddress!
+    return runFuzzer(&argc, &argv) { data, count in
+        let bytes = data.map { Data(bytes: $0, count: count) } ?? Data()
+        _ = try? selected(bytes)
+        return 0
+    }
+}
+exit(status)
+#else
+var refused = 0
+for path in arguments.dropFirst(2) {
+    guard let bytes = FileManager.default.contents(atPath: path) else {
+        FileHandle.standardError.write(Data("parser-fuzz: cannot read \(path)\n".utf8))
+        exit(1)
+    }
+    do { try target(bytes) } catch { refused += 1 }
+}
+print("\(arguments[1]): \(arguments.count - 2) inputs, \(refused) refused cleanly, no crash")
+#endif
