@@ -8,7 +8,7 @@
 # Builds `parser-fuzz` in debug (overflow and bounds checks on, so what -Ounchecked would wrap
 # silently is a crash here) with `-sanitize=address` and libFuzzer's coverage counters, linked
 # against the Swift toolchain's own libclang_rt.fuzzer_no_main. Each target starts from its
-# committed corpus in bench/fuzz-corpus/TARGET, and new inputs that add coverage are added there;
+# committed corpus in bench/fuzz-corpus/TARGET, and the inputs that add coverage are merged back;
 # a crash is saved as bench/fuzz-corpus/crash-TARGET-* and stops the script. `parser-fuzz TARGET
 # FILE…` in an ordinary build replays a corpus (scripts/test does, as a regression test).
 set -euo pipefail
@@ -37,11 +37,19 @@ for target in "${targets[@]}"; do
   mkdir -p "$corpus"
   echo "libfuzzer: $target for ${seconds}s (corpus: $(ls "$corpus" | wc -l) inputs)" >&2
   # -rss_limit_mb/-malloc_limit_mb: an input that makes a parser allocate gigabytes is a finding.
-  "$binary" "$target" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=4096 \
+  FINCH_FUZZ_TARGET=$target "$binary" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=4096 \
     -malloc_limit_mb=2048 -artifact_prefix="bench/fuzz-corpus/crash-$target-" -print_final_stats=1 \
     "$corpus" 2>&1 | grep -E "^(#[0-9]+ +DONE|Done|stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==ERROR|SUMMARY|.*Fatal error)" || true
   if ls bench/fuzz-corpus/crash-"$target"-* >/dev/null 2>&1; then
     echo "libfuzzer: $target crashed; the input is in bench/fuzz-corpus/crash-$target-*" >&2
     exit 1
+  fi
+  # Keep the committed corpus small: only the inputs that add coverage.
+  minimized=$(mktemp -d)
+  FINCH_FUZZ_TARGET=$target "$binary" -merge=1 "$minimized" "$corpus" >/dev/null 2>&1
+  if [ -n "$(ls "$minimized")" ]; then
+    rm -rf "$corpus" && mv "$minimized" "$corpus"
+  else
+    rm -rf "$minimized"
   fi
 done

@@ -57,13 +57,15 @@ enum ParserTargets {
         "jsonl": { bytes in
             _ = try CompletionExample.readJSONL(path: try file("data.jsonl", bytes))
         },
-        // CSV through `train prepare`'s reader and split.
+        // `train prepare`'s CSV records, fed in two pieces as blocks of a file arrive.
         "csv": { bytes in
-            guard let tokenizer else { throw ParserFuzzError("no vocabulary: set FINCH_VOCAB") }
-            let preparation = DatasetPreparation(inputs: [try file("rows.csv", bytes)],
-                                                 outputDirectory: scratch + "/prepared", format: .csv, field: "text",
-                                                 validationFraction: 0.5)
-            _ = try preparation.run(tokenizer: tokenizer)
+            var parser = CSVRecordParser()
+            let split = bytes.count / 2
+            try Array(bytes).withUnsafeBufferPointer { buffer in
+                parser.feed(UnsafeBufferPointer(rebasing: buffer[..<split])) { _ in }
+                parser.feed(UnsafeBufferPointer(rebasing: buffer[split...])) { _ in }
+                try parser.finish { _ in }
+            }
         },
         // BPE: any bytes encode, and decoding gives them back exactly.
         "bpe": { bytes in

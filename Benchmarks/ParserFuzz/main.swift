@@ -2,11 +2,11 @@ import Foundation
 
 // `parser-fuzz TARGET FILE…` runs one parser (see `ParserTargets`) on each file — the committed
 // corpus as a regression test. Built by `bench/libfuzzer.sh` with `-D LIBFUZZER`, coverage
-// instrumentation and AddressSanitizer, `parser-fuzz TARGET [libFuzzer flags] [CORPUS…]` is a
-// libFuzzer driver instead.
+// instrumentation and AddressSanitizer, it is a libFuzzer driver instead: the target comes from
+// `FINCH_FUZZ_TARGET` (libFuzzer re-runs itself with its own flags only, e.g. for `-merge=1`) and
+// every argument is libFuzzer's.
 
-let arguments = CommandLine.arguments
-guard arguments.count >= 2, let target = ParserTargets.all[arguments[1]] else {
+func usage() -> Never {
     FileHandle.standardError.write(Data("usage: parser-fuzz TARGET FILE…; targets: \(ParserTargets.all.keys.sorted().joined(separator: ", "))\n".utf8))
     exit(1)
 }
@@ -18,21 +18,20 @@ func runFuzzer(_ argc: UnsafeMutablePointer<CInt>,
                _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
                _ callback: FuzzCallback) -> CInt
 
-nonisolated(unsafe) var selected = target
-// libFuzzer reads its own flags; the target name is not one of them.
-var fuzzerArguments = [arguments[0]] + arguments.dropFirst(2)
-var argc = CInt(fuzzerArguments.count)
-var cStrings: [UnsafeMutablePointer<CChar>?] = fuzzerArguments.map { strdup($0) } + [nil]
-let status = cStrings.withUnsafeMutableBufferPointer { buffer -> CInt in
-    var argv = buffer.baseAddress!
-    return runFuzzer(&argc, &argv) { data, count in
-        let bytes = data.map { Data(bytes: $0, count: count) } ?? Data()
-        _ = try? selected(bytes)
-        return 0
-    }
+guard let name = ProcessInfo.processInfo.environment["FINCH_FUZZ_TARGET"], let target = ParserTargets.all[name] else {
+    usage()
 }
-exit(status)
+nonisolated(unsafe) var selected = target
+var argc = CommandLine.argc
+var argv = CommandLine.unsafeArgv
+exit(runFuzzer(&argc, &argv) { data, count in
+    let bytes = data.map { Data(bytes: $0, count: count) } ?? Data()
+    _ = try? selected(bytes)
+    return 0
+})
 #else
+let arguments = CommandLine.arguments
+guard arguments.count >= 2, let target = ParserTargets.all[arguments[1]] else { usage() }
 var refused = 0
 for path in arguments.dropFirst(2) {
     guard let bytes = FileManager.default.contents(atPath: path) else {

@@ -31,9 +31,7 @@ struct QuantizeCommand: ParsableCommand {
             if try Int8Checkpoint.groupSize(directory: checkpoint) != nil {
                 throw ValidationError("--checkpoint \(checkpoint) is already an int8 checkpoint")
             }
-            if !overwrite, FileManager.default.fileExists(atPath: (out as NSString).appendingPathComponent(Checkpoint.weightsFile)) {
-                throw ValidationError("\(out) already holds a checkpoint: pass --overwrite to replace it")
-            }
+            try RunDirectory.check(out: out, intent: .create(overwrite: overwrite), inputs: [("--checkpoint", checkpoint)])
             let model = try Checkpoint.load(directory: checkpoint)
             let weights = try InferenceCheckpoint.quantizeChecked(model, groupSize: groupSize, directory: checkpoint)
             try Int8Checkpoint.save(model: model, weights: weights, directory: out)

@@ -52,7 +52,7 @@ public final class FileSet {
     func commit(renamingAtMost limit: Int) throws {
         let entries = staged.map { ["temporary": relativePath($0.temporary) ?? $0.temporary, "target": $0.target] }
         let journal = try JSONSerialization.data(withJSONObject: entries, options: [.sortedKeys])
-        try AtomicFile.write(journal, to: journalPath(directory))
+        try AtomicFile.write(journal, to: Self.journalPath(directory))
         staged.removeAll()
         try Self.replay(entries, directory: directory, renamingAtMost: limit)
     }
@@ -110,8 +110,6 @@ public final class FileSet {
     private static func journalPath(_ directory: String) -> String {
         (directory as NSString).appendingPathComponent(journalName)
     }
-
-    private func journalPath(_ directory: String) -> String { Self.journalPath(directory) }
 
     /// `path` relative to `directory`, or nil when it lies outside.
     private func relativePath(_ path: String) -> String? {

@@ -1,7 +1,7 @@
 /// RFC 4180 CSV, fed a chunk at a time: fields separated by commas, records by LF or CRLF,
 /// fields in double quotes may hold commas, line breaks and `""` for a quote. Lenient where
 /// spreadsheets are (a stray quote inside an unquoted field is kept as text). Blank lines are skipped.
-struct CSVRecordParser {
+public struct CSVRecordParser {
     private var field: [UInt8] = []
     private var record: [[UInt8]] = []
     private var inQuotes = false
@@ -12,7 +12,9 @@ struct CSVRecordParser {
     private var offset = 0
     private var quoteOffset = 0
 
-    mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, _ onRecord: ([[UInt8]]) throws -> Void) rethrows {
+    public init() {}
+
+    public mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, _ onRecord: ([[UInt8]]) throws -> Void) rethrows {
         for byte in bytes {
             defer { offset += 1 }
             if inQuotes {
@@ -52,7 +54,7 @@ struct CSVRecordParser {
     }
 
     /// The input ended: emits a last record without a line break, or throws for an open quote.
-    mutating func finish(_ onRecord: ([[UInt8]]) throws -> Void) throws {
+    public mutating func finish(_ onRecord: ([[UInt8]]) throws -> Void) throws {
         if inQuotes {
             throw Unclosed(quoteOffset: quoteOffset)
         }
@@ -63,7 +65,7 @@ struct CSVRecordParser {
         }
     }
 
-    struct Unclosed: Error {
+    public struct Unclosed: Error {
         let quoteOffset: Int
     }
 
