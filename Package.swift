@@ -157,10 +157,17 @@ let package = Package(
             path: "Benchmarks/StoreBench",
             swiftSettings: fastMath
         ),
+        // The file parsers as fuzz targets: replays a corpus by default, a libFuzzer driver when
+        // built by bench/libfuzzer.sh.
+        .executableTarget(
+            name: "parser-fuzz",
+            dependencies: ["CSV", "GPT", "LoRA", "Tokenizer", "Tensor"],
+            path: "Benchmarks/ParserFuzz"
+        ),
         // Assertions the test targets share (XCTest only, no project code).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], exclude: ["Fixtures"]),
-        .testTarget(name: "GPTTests", dependencies: ["GPT", "Tensor", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "GPTTests", dependencies: ["GPT", "Tensor", "Tokenizer", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoRATests", dependencies: ["LoRA", "GPT", "Tensor", "TestSupport"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),

@@ -19,7 +19,7 @@ extension ParsableCommand {
                 .map { $0.trimmingCharacters(in: .whitespaces) }
                 .filter { !$0.isEmpty }
                 .joined(separator: " ")
-            printError("error: \(message.isEmpty ? "\(error)" : message) (see --help)")
+            printError("error: \(message.isEmpty ? "\(error)" : message)")
             Foundation.exit(1)
         }
     }

@@ -34,9 +34,7 @@ struct QuantizeCommand: ParsableCommand {
             if try QuantizedCheckpoint.formats(directory: checkpoint) != nil {
                 throw ValidationError("--checkpoint \(checkpoint) is already a quantized checkpoint")
             }
-            if !overwrite, FileManager.default.fileExists(atPath: (out as NSString).appendingPathComponent(Checkpoint.weightsFile)) {
-                throw ValidationError("\(out) already holds a checkpoint: pass --overwrite to replace it")
-            }
+            try RunDirectory.check(out: out, intent: .create(overwrite: overwrite), inputs: [("--checkpoint", checkpoint)])
             let model = try Checkpoint.load(directory: checkpoint)
             let weights = try InferenceCheckpoint.quantizeChecked(model, quantization, directory: checkpoint)
             try QuantizedCheckpoint.save(model: model, weights: weights, directory: out)

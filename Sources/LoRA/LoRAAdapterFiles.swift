@@ -36,7 +36,12 @@ extension LoRAAdapter {
             throw LoRAError.file("\(path): missing (Finch reads adapters saved as safetensors, PEFT's default)")
         }
         let file = try SafeTensorsFile(path: path)
-        let adapter = try LoRAAdapter(modelConfig: modelConfig, configuration: config.configuration)
+        let adapter: LoRAAdapter
+        do {
+            adapter = try LoRAAdapter(modelConfig: modelConfig, configuration: config.configuration)
+        } catch {
+            throw LoRAError.invalidConfiguration("\(directory)/\(PEFTAdapterConfig.fileName): \(error)")
+        }
         let r = adapter.rank
         var used = Set<String>()
         for slot in adapter.slots {

@@ -60,7 +60,12 @@ public struct PEFTAdapterConfig: Sendable, Equatable {
 
         let targets: Set<Projection>
         switch json["target_modules"] {
-        case let names as [String]: targets = try LoRAConfiguration.targets(named: names)
+        case let names as [String]:
+            do {
+                targets = try LoRAConfiguration.targets(named: names)
+            } catch {
+                throw fail("target_modules: \(error)")
+            }
         case let pattern as String: targets = try Self.targets(matching: pattern, path: path)
         // PEFT's default for GPT-2 when none are given.
         case nil, is NSNull: targets = [.attention]

@@ -53,7 +53,7 @@ public enum AtomicFile {
             unlink(temporary)
             throw AtomicFileError("cannot write \(path): cannot rename the temporary file over it: \(reason)")
         }
-        syncDirectory((path as NSString).deletingLastPathComponent)
+        syncDirectory(URL(fileURLWithPath: path).deletingLastPathComponent().path)
     }
 
     /// Writes `path`'s new contents to a durable temporary file beside it and returns the

@@ -45,11 +45,16 @@ public final class FileSet {
     /// Replaces every staged file. A kill during this call leaves either the old set (no journal
     /// yet) or a journal that `recover` completes.
     public func commit() throws {
+        try commit(renamingAtMost: Int.max)
+    }
+
+    /// `commit`, stopping after `limit` renames as a kill there would (the tests' crash points).
+    func commit(renamingAtMost limit: Int) throws {
         let entries = staged.map { ["temporary": relativePath($0.temporary) ?? $0.temporary, "target": $0.target] }
         let journal = try JSONSerialization.data(withJSONObject: entries, options: [.sortedKeys])
-        try AtomicFile.write(journal, to: journalPath(directory))
+        try AtomicFile.write(journal, to: Self.journalPath(directory))
         staged.removeAll()
-        try Self.replay(entries, directory: directory)
+        try Self.replay(entries, directory: directory, renamingAtMost: limit)
     }
 
     /// Completes an interrupted commit in `directory` and removes stale temporaries in it and its
@@ -68,9 +73,10 @@ public final class FileSet {
 
     /// Renames each temporary that still exists over its target (a replay after a kill finds some
     /// already renamed), then removes the journal.
-    private static func replay(_ entries: [[String: String]], directory: String) throws {
+    private static func replay(_ entries: [[String: String]], directory: String,
+                               renamingAtMost limit: Int = Int.max) throws {
         var directories = Set<String>()
-        for entry in entries {
+        for entry in entries.prefix(limit) {
             guard let temporary = entry["temporary"], let target = entry["target"] else { continue }
             let from = (directory as NSString).appendingPathComponent(temporary)
             let to = (directory as NSString).appendingPathComponent(target)
@@ -80,6 +86,7 @@ public final class FileSet {
             }
         }
         directories.forEach(AtomicFile.syncDirectory)
+        guard limit >= entries.count else { return }
         unlink(journalPath(directory))
         AtomicFile.syncDirectory(directory)
     }
@@ -103,8 +110,6 @@ public final class FileSet {
     private static func journalPath(_ directory: String) -> String {
         (directory as NSString).appendingPathComponent(journalName)
     }
-
-    private func journalPath(_ directory: String) -> String { Self.journalPath(directory) }
 
     /// `path` relative to `directory`, or nil when it lies outside.
     private func relativePath(_ path: String) -> String? {

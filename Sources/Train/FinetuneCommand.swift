@@ -92,7 +92,11 @@ struct FinetuneCommand: ParsableCommand {
                 try checkResumedSettings(adapter.configuration)
                 resumedState = state
             } else {
-                adapter = try LoRAAdapter(modelConfig: gpt.config, configuration: requested, seed: training.seed)
+                do {
+                    adapter = try LoRAAdapter(modelConfig: gpt.config, configuration: requested, seed: training.seed)
+                } catch {
+                    throw ValidationError("--lora-rank \(requested.rank): \(error)")
+                }
             }
             let model = try LoRAModel(base: gpt, adapter: adapter, baseModelName: base)
             let options = try training.options(defaultLength: blockSize ?? gpt.config.contextLength)

@@ -46,3 +46,20 @@ final class PEFTConfigTests: XCTestCase {
         }
     }
 }
+
+/// Fine-tuning data written on Windows: CRLF line ends read as the same examples.
+final class CompletionDataTests: XCTestCase {
+    func testCRLFJSONLinesReadLikeLF() throws {
+        let lines = [#"{"prompt": "a", "completion": "b"}"#, "", #"{"prompt": "c", "completion": "d"}"#]
+        var paths: [String] = []
+        for separator in ["\n", "\r\n"] {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("finch-\(UUID().uuidString).jsonl").path
+            try Data((lines.joined(separator: separator) + separator).utf8).write(to: URL(fileURLWithPath: path))
+            paths.append(path)
+        }
+        defer { paths.forEach { try? FileManager.default.removeItem(atPath: $0) } }
+        let examples = try paths.map { try CompletionExample.readJSONL(path: $0) }
+        XCTAssertEqual(examples[0], [CompletionExample(prompt: "a", completion: "b"), CompletionExample(prompt: "c", completion: "d")])
+        XCTAssertEqual(examples[1], examples[0])
+    }
+}

@@ -229,12 +229,26 @@ final class SafeTensorsTests: XCTestCase {
     func testGapsBetweenTensorsAreAccepted() throws {
         let path = directory + "/gaps.safetensors"
         let header = #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]},"z":{"dtype":"I8","shape":[0],"data_offsets":[2,2]}}"#
-        try Data(rawFile(header, data: littleEndianBytes(Float(1.5)) + [9, 9, 9, 9] + littleEndianBytes(Float(-3)) + [7]))
-            .write(to: URL(fileURLWithPath: path))
+        let data = littleEndianBytes(Float(1.5)) + [9, 9, 9, 9] + littleEndianBytes(Float(-3))
+        try Data(rawFile(header, data: data)).write(to: URL(fileURLWithPath: path))
         let file = try SafeTensorsFile(path: path)
         XCTAssertEqual(try file.floats("a"), [1.5])
         XCTAssertEqual(try file.floats("b"), [-3])
         XCTAssertEqual(try file.int8s("z"), [])
+        // Bytes after the last tensor are no tensor's gap: a corrupt file, or junk appended to one.
+        try Data(rawFile(header, data: data + [7])).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try SafeTensorsFile(path: path)) {
+            XCTAssertEqual("\($0)", "\(path): 1 bytes after the last tensor's data; a corrupt file, or bytes appended to it")
+        }
+    }
+
+    func testADuplicateTensorNameIsRefused() throws {
+        let path = directory + "/duplicate.safetensors"
+        let header = #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#
+        try Data(rawFile(header, data: littleEndianBytes(Float(1)) + littleEndianBytes(Float(2)))).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try SafeTensorsFile(path: path)) {
+            XCTAssertEqual("\($0)", "\(path): header names 'a' twice")
+        }
     }
 
     func testAccessorsRejectWrongNamesTypesAndCounts() throws {
@@ -263,7 +277,7 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertEqual(destination, [0, 0, 0])
         XCTAssertTrue(message { _ = try SafeTensorsFile(path: self.directory + "/missing.safetensors") }
             .hasPrefix(directory + "/missing.safetensors: cannot open: "))
-        XCTAssertEqual(message { _ = try SafeTensorsFile(path: self.directory) }, "\(directory): not a regular file")
+        XCTAssertEqual(message { _ = try SafeTensorsFile(path: self.directory) }, "\(directory): is a directory, not a regular file")
     }
 
     func testWriterRejectsInconsistentTensors() throws {

@@ -4,7 +4,6 @@ import Glibc
 import Darwin
 #endif
 import Foundation
-import Tensor
 
 /// The checks every command that writes a run or checkpoint makes on its `--out` before it
 /// loads or writes anything: a user's run is never replaced by accident, never written over the
