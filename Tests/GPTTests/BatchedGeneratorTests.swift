@@ -24,7 +24,7 @@ final class BatchedGeneratorTests: XCTestCase {
         let model = GPTModel(config: GPTConfig(layerCount: 2, headCount: 2, embeddingSize: 64, contextLength: 64, vocabSize: 1000),
                              seed: 7)
         for i in 0..<model.layout.count { model.parameters.pointer[i] *= 10 }
-        if int8 { return try InferenceWeights(model: model, int8: try Int8ModelWeights(quantizing: model)) }
+        if int8 { return try InferenceWeights(model: model, quantized: try QuantizedModelWeights(quantizing: model)) }
         return InferenceWeights(model: model).streamingFloatProjections()
     }
 

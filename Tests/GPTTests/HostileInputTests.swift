@@ -146,11 +146,12 @@ final class FailingTarget: TrainingTarget {
     var contextLength: Int { model.contextLength }
     func zeroTrainableGradients() { model.zeroTrainableGradients() }
 
-    func forwardBackward(tokens: [Int32], targets: [Int32], batchSize: Int, length: Int, lossScale: Float) throws -> Float {
+    func forwardBackward(tokens: [Int32], targets: [Int32], batchSize: Int, length: Int, lossScale: Float,
+                         shard: BatchShard?) throws -> Float {
         calls += 1
         if calls == failingCall { throw GPTError.invalidInput("injected failure") }
         return try model.forwardBackward(tokens: tokens, targets: targets, batchSize: batchSize, length: length,
-                                         lossScale: lossScale)
+                                         lossScale: lossScale, shard: shard)
     }
 
     func lossSum(tokens: [Int32], targets: [Int32], batchSize: Int, length: Int) throws -> (sum: Double, count: Int) {
