@@ -166,16 +166,7 @@ def token_edit(data, rng):
     return struct.pack("<256i", *header) + tokens
 
 
-class Case:
-    def __init__(self, name, command, target_flag, mutated=None, allowed_changes=()):
-        self.name = name
-        self.command = command
-        self.target_flag = target_flag
-        self.mutated = mutated
-        self.allowed_changes = allowed_changes
-
-
-def file_cases(fx, rng, work):
+def file_cases(fx):
     """Cases that mutate one file of a copy of the fixtures; yields (description, builder)."""
     def sample_command(checkpoint, lora=None):
         command = [fx.generate, "--checkpoint", checkpoint, "--prompt", "O Romeo", "--max-new-tokens", "3",
@@ -424,7 +415,7 @@ def main():
                     "--data", fifo + ".jsonl"],
                    [fx.generate, "--checkpoint", fx.checkpoint, "--vocab", fx.vocab, "--prompt-file", fifo]]
         os.mkfifo(fifo + ".jsonl")
-        everything = file_cases(fx, rng, work) + flag_cases(fx)
+        everything = file_cases(fx) + flag_cases(fx)
         # Every flag edge and file mutation kind appears before any repeats; beyond the list, the
         # file mutations are drawn again (new random bytes each time).
         rng.shuffle(everything)
