@@ -161,7 +161,7 @@ let package = Package(
         // built by bench/libfuzzer.sh.
         .executableTarget(
             name: "parser-fuzz",
-            dependencies: ["CSV", "GPT", "LoRA", "Tokenizer", "Tensor"],
+            dependencies: ["CSV", "Embedding", "GPT", "LoRA", "Tokenizer", "Tensor"],
             path: "Benchmarks/ParserFuzz"
         ),
         // Assertions the test targets share (XCTest only, no project code).
