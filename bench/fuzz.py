@@ -424,7 +424,7 @@ def main():
         while len(chosen) < args.cases:
             chosen.append(rng.choice(file_kinds))
         chosen = special + chosen
-        failures = []
+        failures = [failure for failure in [vocabulary_through_path(fx, args.bin, work)] if failure]
         for number, case in enumerate(chosen, 1):
             if isinstance(case, list):
                 failure = run_special(case, args.timeout)
@@ -439,6 +439,23 @@ def main():
         sys.exit(1 if failures else 0)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def vocabulary_through_path(fx, binaries, work):
+    """Every `train` subcommand with a --vocab default, found through $PATH from a directory with
+    no data/gpt2, finds the project's vocabulary beside its executable."""
+    cwd = tempfile.mkdtemp(dir=work)
+    tokens = os.path.join(cwd, "tokens.txt")
+    environment = dict(os.environ, PATH=os.path.abspath(binaries) + os.pathsep + os.environ.get("PATH", ""))
+    for command in [["train", "tokenize", fx.text], ["train", "detokenize", tokens],
+                    ["train", "prepare", "--input", fx.text, "--out", "prepared"],
+                    ["train", "finetune", "--base", fx.checkpoint, "--data", fx.jsonl, "--out", "tuned", *fx.quick]]:
+        result = subprocess.run(command, capture_output=True, cwd=cwd, env=environment)
+        if result.returncode != 0:
+            return "vocabulary through $PATH", f"{' '.join(command)} in {cwd}: {result.stderr.decode(errors='replace')[-300:]}"
+        if command[1] == "tokenize":
+            open(tokens, "wb").write(result.stdout)
+    return None
 
 
 def run_special(command, timeout):
