@@ -60,7 +60,7 @@ let package = Package(
         // The shop: the Online Retail purchase data in SQLite, and the recommenders that read it.
         .target(
             name: "Store",
-            dependencies: ["CSV", "CLZMA", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["CSV", "CLZMA", "Tensor", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: fastMath
         ),
         .target(

@@ -56,7 +56,7 @@ struct NarrativesDataCommand: ParsableCommand {
         try runReportingErrors {
             let dataSplit = try DataSplit(parsing: split)
             let tokenizer = try GPT2Tokenizer(directory: try VocabularyLocation.resolve(vocab))
-            let database = try ShopDatabase(path: db)
+            let database = try ShopDatabase(path: db, readOnly: true)
             let index = try RecommenderIndex.load(from: database)
             let products = try database.products()
             let training = dataSplit.apply(to: try database.purchaseLines()).train
