@@ -60,7 +60,7 @@ let package = Package(
         // The shop: the Online Retail purchase data in SQLite, and the recommenders that read it.
         .target(
             name: "Store",
-            dependencies: ["CSV", "CLZMA", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["CSV", "CLZMA", "Tensor", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: fastMath
         ),
         .target(
@@ -161,7 +161,7 @@ let package = Package(
         // built by bench/libfuzzer.sh.
         .executableTarget(
             name: "parser-fuzz",
-            dependencies: ["CSV", "GPT", "LoRA", "Tokenizer", "Tensor"],
+            dependencies: ["CSV", "Embedding", "GPT", "LoRA", "Tokenizer", "Tensor"],
             path: "Benchmarks/ParserFuzz"
         ),
         // Assertions the test targets share (XCTest only, no project code).

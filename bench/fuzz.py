@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""A seeded mutation suite for `train` and `generate`: every input format (safetensors headers and
-data, config.json, adapter files, token files in nanoGPT and llm.c form, vocabulary files, JSONL,
-CSV, a run's trainer state) mutated, FIFOs and endless devices in place of files, and every
+"""A seeded mutation suite for `train`, `generate` and `recommend`: every input format (safetensors
+headers and data, config.json, adapter files, token files in nanoGPT and llm.c form, vocabulary
+files, JSONL, CSV, a run's trainer state; Online Retail CSV and .xz, embedding JSONL and customer
+lists in fuzz_recommend.py) mutated, FIFOs and endless devices in place of files, and every
 numeric flag at its edges, each run against the command that reads it.
 
     bench/fuzz.py [--cases 300] [--seed 1] [--bin .build/release] [--timeout 60] [-v]
@@ -24,6 +25,8 @@ import struct
 import subprocess
 import sys
 import tempfile
+
+import fuzz_recommend
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EDGES = ["0", "-1", "1000000", str(2**63 - 1), str(2**63), str(-2**63), "nan", "inf", "-inf", "1e308", "abc", ""]
@@ -241,6 +244,7 @@ def file_cases(fx):
         kinds.append((label, path, os.path.basename(path),
                       [flip_bytes, truncate, append_junk, lambda d, r: d.replace(b"\n", b"\r\n"),
                        lambda d, r: d.replace(b'"', b"", 1)], commands))
+    kinds += fuzz_recommend.file_cases(fx, flip_bytes, truncate, append_junk)
 
     cases = []
     for label, source, name, mutators, commands in kinds:
@@ -277,10 +281,10 @@ def flag_cases(fx):
         ([fx.generate, "quantize", "--checkpoint", fx.checkpoint, "--out", out], ["--group-size"]),
     ]
     cases = []
-    for template, flags in templates:
+    for template, flags, *others in templates + fuzz_recommend.flag_cases(fx):
         for flag in flags:
             for value in EDGES:
-                cases.append(("flag", flag, template, value))
+                cases.append(("flag", flag, template, value, *others))
     return cases
 
 
@@ -324,10 +328,11 @@ def run_case(case, fx, rng, work, timeout):
         command = make(copy if os.path.isdir(source) else target, out)
         names = [target, copy, flag]
         guarded.append(case_dir)
-        if label.startswith("run/"):
+        # A --resume or an import that succeeds may change its own run or database.
+        if label.startswith(("run/", "import/")):
             exempt.append(copy)
     else:
-        _, flag, template, value = case
+        _, flag, template, value, *others = case
         command = [part.replace("{out}", out) for part in template]
         if flag in command:
             index = command.index(flag)
@@ -337,7 +342,7 @@ def run_case(case, fx, rng, work, timeout):
         # "--flag=value" keeps a negative number from reading as a flag.
         index = command.index(flag)
         command[index:index + 2] = [f"{flag}={value}"]
-        names = [flag]
+        names = [flag, *(others[0] if others else [])]
         description = f"{flag}={value!r}"
         if "--resume" in command:
             exempt.append(fx.checkpoint)
@@ -404,6 +409,7 @@ def main():
     work = tempfile.mkdtemp(prefix="finch-fuzz-")
     try:
         fx = Fixtures(work, args.bin)
+        fuzz_recommend.setup(fx, args.bin)
         shutil.copytree(fx.checkpoint, fx.checkpoint + ".pristine")
         fifo = os.path.join(work, "fifo")
         os.mkfifo(fifo)
@@ -414,6 +420,7 @@ def main():
                    [fx.train, "finetune", "--base", fx.checkpoint, "--out", os.path.join(work, "zero"),
                     "--data", fifo + ".jsonl"],
                    [fx.generate, "--checkpoint", fx.checkpoint, "--vocab", fx.vocab, "--prompt-file", fifo]]
+        special = [(command, command[-1]) for command in special] + fuzz_recommend.special_cases(fx, work)
         os.mkfifo(fifo + ".jsonl")
         everything = file_cases(fx) + flag_cases(fx)
         # Every flag edge and file mutation kind appears before any repeats; beyond the list, the
@@ -424,10 +431,10 @@ def main():
         while len(chosen) < args.cases:
             chosen.append(rng.choice(file_kinds))
         chosen = special + chosen
-        failures = []
+        failures = [failure for failure in [vocabulary_through_path(fx, args.bin, work)] if failure]
         for number, case in enumerate(chosen, 1):
-            if isinstance(case, list):
-                failure = run_special(case, args.timeout)
+            if isinstance(case, tuple) and isinstance(case[0], list):
+                failure = run_special(*case, args.timeout)
             else:
                 failure = run_case(case, fx, rng, work, args.timeout)
             if failure:
@@ -441,9 +448,25 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
 
 
-def run_special(command, timeout):
-    """An endless input or a FIFO as the command's last argument: one error line naming it."""
-    path = command[-1]
+def vocabulary_through_path(fx, binaries, work):
+    """Every `train` subcommand with a --vocab default, found through $PATH from a directory with
+    no data/gpt2, finds the project's vocabulary beside its executable."""
+    cwd = tempfile.mkdtemp(dir=work)
+    tokens = os.path.join(cwd, "tokens.txt")
+    environment = dict(os.environ, PATH=os.path.abspath(binaries) + os.pathsep + os.environ.get("PATH", ""))
+    for command in [["train", "tokenize", fx.text], ["train", "detokenize", tokens],
+                    ["train", "prepare", "--input", fx.text, "--out", "prepared"],
+                    ["train", "finetune", "--base", fx.checkpoint, "--data", fx.jsonl, "--out", "tuned", *fx.quick]]:
+        result = subprocess.run(command, capture_output=True, cwd=cwd, env=environment)
+        if result.returncode != 0:
+            return "vocabulary through $PATH", f"{' '.join(command)} in {cwd}: {result.stderr.decode(errors='replace')[-300:]}"
+        if command[1] == "tokenize":
+            open(tokens, "wb").write(result.stdout)
+    return None
+
+
+def run_special(command, path, timeout):
+    """An endless input, a FIFO or a path that cannot be used: one error line naming it."""
     try:
         result = subprocess.run(command, capture_output=True, timeout=timeout)
     except subprocess.TimeoutExpired:

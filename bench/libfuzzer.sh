@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of Finch's file parsers with libFuzzer and AddressSanitizer:
 # safetensors headers and data, config.json, adapter_config.json, token files, fine-tuning JSONL,
-# CSV and the BPE round trip (targets in Benchmarks/ParserFuzz/ParserTargets.swift).
+# CSV, the BPE round trip and WordPiece (targets in Benchmarks/ParserFuzz/ParserTargets.swift).
 #
 #   bench/libfuzzer.sh [SECONDS_PER_TARGET=180] [TARGET…]
 #
@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-180}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(safetensors config adapter-config tokens jsonl csv bpe)
+[ ${#targets[@]} -gt 0 ] || targets=(safetensors config adapter-config tokens jsonl csv bpe wordpiece)
 
 swift_bin=$(dirname "$(readlink -f "$(command -v swift)")")
 runtime=$(find "$swift_bin/../lib" -name 'libclang_rt.fuzzer_no_main-x86_64.a' | head -n 1)

@@ -7,8 +7,7 @@ import Tokenizer
 
 /// The parsers of files a user hands Finch, each as a function of raw bytes. A target may throw
 /// (a clean refusal is the expected outcome for most inputs); it must never crash, hang or
-/// read out of bounds. Adding a parser is one entry here — the WordPiece tokenizer, for one,
-/// goes in as `"wordpiece": { bytes in _ = try WordPieceTokenizer(vocabulary: bytes) … }` once it lands.
+/// read out of bounds. Adding a parser is one entry here.
 enum ParserTargets {
     /// Each input is written here first: the parsers read files, as the tools do.
     static let scratch: String = {
@@ -75,6 +74,8 @@ enum ParserTargets {
             let ids = tokenizer.encode(text, allowSpecial: true)
             guard tokenizer.decode(ids) == text else { fatalError("BPE round trip changed \(Array(bytes))") }
         },
+        // WordPiece (BertTokenizer-exact): any bytes give [CLS] pieces… [SEP] within the limit.
+        "wordpiece": { bytes in try WordPieceInvariants.check(bytes) },
     ]
 }
 

@@ -2,8 +2,9 @@ import ArgumentParser
 import Foundation
 
 /// Where the GPT-2 vocabulary is when `--vocab` is not given: the project's `data/gpt2`, found
-/// from the working directory or from the executable's location (`.build/release/generate` or `serve`
-/// sits two levels below the project), so the command works from anywhere in a checkout.
+/// from the working directory or from the executable's location (`.build/release/train`,
+/// `generate`, `serve` or `recommend` sits two levels below the project), so every command that
+/// takes `--vocab` works from anywhere in a checkout.
 public enum VocabularyLocation {
     public static let projectPath = "data/gpt2"
 

@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// Why a model folder, a text or an input line cannot be used. The message names the file, the
 /// tensor or the line, so the command-line tools print it as one line.
@@ -23,7 +24,9 @@ enum JSONFile {
         guard FileManager.default.fileExists(atPath: path) else { throw EmbeddingError("\(path): not found") }
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            data = try RegularFile.contents(of: path, limit: 64 << 20)
+        } catch let error as RegularFileError {
+            throw EmbeddingError(error.message)
         } catch {
             throw EmbeddingError("\(path): cannot read (\(error.localizedDescription))")
         }

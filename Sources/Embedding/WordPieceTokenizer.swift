@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// Hugging Face's BertTokenizer for a WordPiece `vocab.txt`: the same ids for the same text.
 ///
@@ -60,9 +61,8 @@ public final class WordPieceTokenizer: Sendable {
     /// tokens of `tokenizer_config.json` when present.
     public convenience init(directory: String, maximumLength: Int) throws {
         let vocabularyPath = directory + "/vocab.txt"
-        guard let data = FileManager.default.contents(atPath: vocabularyPath) else {
-            throw EmbeddingError("\(vocabularyPath): not found or unreadable")
-        }
+        guard RegularFile.exists(vocabularyPath) else { throw EmbeddingError("\(vocabularyPath): not found") }
+        let data = try RegularFile.contents(of: vocabularyPath, limit: 64 << 20)
         var lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         if lines.last?.isEmpty == true { lines.removeLast() }
         var vocabulary: [String] = []

@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// The customers `query` answers: `--customer ID` or `--customers FILE` (one id a line; blank
 /// lines skipped). A line that is not a whole number is an error naming the file and line.
@@ -11,7 +12,8 @@ public enum CustomerIDs {
             return [id]
         }
         guard let file else { return [] }
-        guard let data = FileManager.default.contents(atPath: file) else { throw RecommendError("\(file): not found or unreadable") }
+        guard RegularFile.exists(file) else { throw RecommendError("\(file): not found") }
+        let data = try RegularFile.contents(of: file)
         var ids: [Int] = []
         for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let text = line.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CommandLineSupport
 import Foundation
+import Tensor
 import Narrative
 import Store
 
@@ -23,10 +24,9 @@ struct CheckGroundingCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             let name = file ?? "standard input"
-            guard let data = file.map({ FileManager.default.contents(atPath: $0) }) ?? FileHandle.standardInput.readDataToEndOfFile() else {
-                throw ValidationError("cannot read \(name)")
-            }
-            let database = try ShopDatabase(path: db)
+            if let file, !RegularFile.exists(file) { throw ValidationError("\(file): not found") }
+            let data = try file.map { try RegularFile.contents(of: $0) } ?? FileHandle.standardInput.readDataToEndOfFile()
+            let database = try ShopDatabase(path: db, readOnly: true)
             let products = try database.products()
             let checker = GroundingChecker(catalogue: products)
             let byCode = Dictionary(products.map { ($0.stockCode, $0) }, uniquingKeysWith: { first, _ in first })

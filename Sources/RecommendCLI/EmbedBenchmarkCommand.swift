@@ -2,6 +2,7 @@ import ArgumentParser
 import CommandLineSupport
 import Embedding
 import Foundation
+import Tensor
 
 struct EmbedBenchmarkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,7 +36,8 @@ struct EmbedBenchmarkCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("\(file): not found or unreadable") }
+            guard RegularFile.exists(file) else { throw ValidationError("\(file): not found") }
+            let data = try RegularFile.contents(of: file)
             let texts = try TextLines.texts(fromJSONLines: data, source: file)
             let encoder = try SentenceEncoder(modelDirectory: ModelLocation.resolve(model))
             if let batchTokens { encoder.batchTokens = batchTokens }

@@ -2,6 +2,7 @@ import ArgumentParser
 import CommandLineSupport
 import Embedding
 import Foundation
+import Tensor
 
 struct EmbedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,8 +21,8 @@ struct EmbedCommand: ParsableCommand {
             let source = file ?? "stdin"
             let data: Data
             if let file {
-                guard let contents = FileManager.default.contents(atPath: file) else { throw ValidationError("\(file): not found or unreadable") }
-                data = contents
+                guard RegularFile.exists(file) else { throw ValidationError("\(file): not found") }
+                data = try RegularFile.contents(of: file)
             } else {
                 data = FileHandle.standardInput.readDataToEndOfFile()
             }

@@ -27,7 +27,7 @@ struct EvaluateCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             let split = try DataSplit(parsing: split)
-            let database = try ShopDatabase(path: db)
+            let database = try ShopDatabase(path: db, readOnly: true)
             let index: RecommenderIndex?
             do {
                 index = try RecommenderIndex.load(from: database)

@@ -41,8 +41,8 @@ struct NarrativesDataCommand: ParsableCommand {
     @Option(help: "Seed of the narrative writer.")
     var seed: UInt64 = 0
 
-    @Option(help: "GPT-2 vocabulary directory (encoder.json + vocab.bpe), for the prompt's token count.")
-    var vocab = "data/gpt2"
+    @Option(help: "GPT-2 vocabulary directory (encoder.json + vocab.bpe), for the prompt's token count; default: the project's data/gpt2.")
+    var vocab: String?
 
     func validate() throws {
         if let customers, customers < 1 { throw ValidationError("--customers must be at least 1 (got \(customers))") }
@@ -55,8 +55,8 @@ struct NarrativesDataCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             let dataSplit = try DataSplit(parsing: split)
-            let tokenizer = try GPT2Tokenizer(directory: vocab)
-            let database = try ShopDatabase(path: db)
+            let tokenizer = try GPT2Tokenizer(directory: try VocabularyLocation.resolve(vocab))
+            let database = try ShopDatabase(path: db, readOnly: true)
             let index = try RecommenderIndex.load(from: database)
             let products = try database.products()
             let training = dataSplit.apply(to: try database.purchaseLines()).train

@@ -46,7 +46,7 @@ struct QueryCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             let ids = try CustomerIDs.parse(single: customer, file: customers)
-            let database = try ShopDatabase(path: db)
+            let database = try ShopDatabase(path: db, readOnly: true)
             let index = try RecommenderIndex.load(from: database)
             let recommender = try ShopRecommender(products: try database.products(), lines: try database.purchaseLines(), index: index)
             Matmul.setThreads(1)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 
 @main
 struct Recommend: ParsableCommand {
@@ -8,4 +9,6 @@ struct Recommend: ParsableCommand {
         subcommands: [ImportCommand.self, EmbedCommand.self, EmbedBenchmarkCommand.self, IndexCommand.self, QueryCommand.self, EvaluateCommand.self,
                       NarrativesDataCommand.self, CheckGroundingCommand.self]
     )
+
+    static func main() { mainReportingErrors() }
 }

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import CLZMA
+import Tensor
 
 /// Reads a file a chunk at a time, decompressing it when it is an `.xz` stream (recognised by its
 /// magic bytes, whatever its name), so a 47 MB CSV is never held in memory whole.
@@ -13,9 +14,12 @@ enum FileChunks {
 
     /// Calls `body` with consecutive chunks of the file's (decompressed) bytes.
     static func forEach(path: String, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else {
-            throw StoreError("cannot read \(path): \(String(cString: strerror(errno)))")
+        // A FIFO would block in open() and a device such as /dev/zero never ends: regular files only.
+        let descriptor: Int32
+        do {
+            descriptor = try RegularFile.openForReading(path).descriptor
+        } catch let error as RegularFileError {
+            throw StoreError("cannot read \(error.message)")
         }
         defer { close(descriptor) }
         var buffer = [UInt8](repeating: 0, count: chunkSize)

@@ -28,8 +28,10 @@ public final class ShopDatabase: Sendable {
     public let queue: DatabaseQueue
 
     /// Opens an existing shop database and checks its schema version; with `migrate`, creates the
-    /// file when it is missing and brings an older schema to this build's version.
-    public init(path: String, migrate: Bool = false) throws {
+    /// file when it is missing and brings an older schema to this build's version. `readOnly` is
+    /// for the commands that only read: a writable open in WAL mode rewrites the file's header
+    /// (GRDB creates and drops a table to set up the WAL), so a reader would change the file.
+    public init(path: String, migrate: Bool = false, readOnly: Bool = false) throws {
         self.path = path
         let exists = FileManager.default.fileExists(atPath: path)
         if !exists && !migrate {
@@ -41,7 +43,11 @@ public final class ShopDatabase: Sendable {
             throw StoreError("cannot create database \(path): directory \(directory) does not exist")
         }
         var configuration = Configuration()
-        configuration.journalMode = .wal
+        if readOnly && !migrate {
+            configuration.readonly = true
+        } else {
+            configuration.journalMode = .wal
+        }
         // A full import touches ~50 MB of pages; SQLite's default 2 MB cache would re-read index pages.
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -65536") }
         do {

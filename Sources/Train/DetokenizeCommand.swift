@@ -10,8 +10,8 @@ struct DetokenizeCommand: ParsableCommand {
         commandName: "detokenize",
         abstract: "Print the text of GPT-2 token ids read from a file (or stdin).")
 
-    @Option(help: "Vocabulary directory (encoder.json + vocab.bpe, vocab.json + merges.txt, or a .tiktoken file).")
-    var vocab = "data/gpt2"
+    @Option(help: "Vocabulary directory (encoder.json + vocab.bpe, vocab.json + merges.txt, or a .tiktoken file); default: the project's data/gpt2.")
+    var vocab: String?
     @Flag(help: "Read JSON lines {\"ids\": […]} and write lines {\"text\": …}.") var jsonl = false
     @Argument(help: "Input file; stdin when omitted.") var file: String?
 
@@ -20,7 +20,7 @@ struct DetokenizeCommand: ParsableCommand {
     mutating func run() throws {
         try runReportingErrors {
             try threadOptions.configure()
-            let tokenizer = try GPT2Tokenizer(directory: vocab)
+            let tokenizer = try GPT2Tokenizer(directory: try VocabularyLocation.resolve(vocab))
             let (text, name) = try readInputText(file)
             if jsonl {
                 var output = Data()

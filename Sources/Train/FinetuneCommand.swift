@@ -41,8 +41,8 @@ struct FinetuneCommand: ParsableCommand {
 
     @Option(help: "Training sequence length (default: the base's context).") var blockSize: Int?
     @Option(help: "For JSONL data: share of the examples held out for validation.") var valFraction = 0.1
-    @Option(help: "For JSONL data: directory with the GPT-2 vocabulary (encoder.json + vocab.bpe).")
-    var vocab = "data/gpt2"
+    @Option(help: "For JSONL data: directory with the GPT-2 vocabulary (encoder.json + vocab.bpe); default: the project's data/gpt2.")
+    var vocab: String?
 
     @OptionGroup var training: TrainingFlags
 
@@ -186,7 +186,7 @@ struct FinetuneCommand: ParsableCommand {
             throw ValidationError("--data \(data): expected a directory with train.bin or a .jsonl file")
         }
         guard (0..<1).contains(valFraction) else { throw ValidationError("--val-fraction must be in [0, 1) (got \(valFraction))") }
-        let tokenizer = try GPT2Tokenizer(directory: vocab)
+        let tokenizer = try GPT2Tokenizer(directory: try VocabularyLocation.resolve(vocab))
         let endOfText = Int32(GPT2Tokenizer.endOfText)
         guard Int(endOfText) < vocabSize else {
             throw ValidationError("the base's vocabulary (\(vocabSize)) has no <|endoftext|> (\(endOfText)); JSONL fine-tuning needs the GPT-2 vocabulary")

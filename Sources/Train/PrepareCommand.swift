@@ -17,7 +17,7 @@ struct PrepareCommand: ParsableCommand {
             """)
 
     @Option(name: .customLong("input"), parsing: .upToNextOption, help: "Input files.") var inputs: [String] = []
-    @Option(help: "Vocabulary directory.") var vocab = "data/gpt2"
+    @Option(help: "Vocabulary directory; default: the project's data/gpt2.") var vocab: String?
     @Option(help: "Output directory.") var out: String
     @Option(help: "Input format: text, jsonl or csv.") var format = "text"
     @Option(help: "JSON key or CSV column holding the text (jsonl, csv).") var field = "text"
@@ -31,7 +31,7 @@ struct PrepareCommand: ParsableCommand {
             guard let format = DatasetFormat(rawValue: format) else {
                 throw ValidationError("--format: unknown format \"\(format)\" (expected \(DatasetFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
-            let tokenizer = try GPT2Tokenizer(directory: vocab)
+            let tokenizer = try GPT2Tokenizer(directory: try VocabularyLocation.resolve(vocab))
             let preparation = DatasetPreparation(inputs: inputs, outputDirectory: out, format: format,
                                                  field: field, validationFraction: valFraction)
             var lastPrint = -1.0

@@ -11,8 +11,8 @@ struct TokenizeCommand: ParsableCommand {
         commandName: "tokenize",
         abstract: "Print the GPT-2 token ids of a text file (or stdin).")
 
-    @Option(help: "Vocabulary directory (encoder.json + vocab.bpe, vocab.json + merges.txt, or a .tiktoken file).")
-    var vocab = "data/gpt2"
+    @Option(help: "Vocabulary directory (encoder.json + vocab.bpe, vocab.json + merges.txt, or a .tiktoken file); default: the project's data/gpt2.")
+    var vocab: String?
     @Flag(help: "Read JSON lines {\"text\": …} and write lines {\"ids\": […]}.") var jsonl = false
     @Flag(help: "Encode the text <|endoftext|> as the special token 50256 instead of as plain text.")
     var allowSpecial = false
@@ -23,7 +23,7 @@ struct TokenizeCommand: ParsableCommand {
     mutating func run() throws {
         try runReportingErrors {
             try threadOptions.configure()
-            let tokenizer = try GPT2Tokenizer(directory: vocab)
+            let tokenizer = try GPT2Tokenizer(directory: try VocabularyLocation.resolve(vocab))
             let (input, name) = try openInput(file)
             defer { if file != nil { try? input.close() } }
             if jsonl {

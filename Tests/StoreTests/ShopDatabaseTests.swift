@@ -30,6 +30,20 @@ final class ShopDatabaseTests: XCTestCase {
         XCTAssertEqual(journal, "wal")
     }
 
+    /// A writable open in WAL mode rewrites the header (GRDB creates and drops a table), so the
+    /// commands that only read must leave the file's bytes as they were.
+    func testAReadOnlyOpenLeavesTheFileUnchanged() throws {
+        let scratch = try Scratch()
+        let csv = try scratch.file("shop.csv", header + "1001,85123A,WHITE HANGING HEART T-LIGHT HOLDER,6,2010-12-01 08:26:00,2.55,17850,United Kingdom\n")
+        let database = scratch.path("shop.sqlite")
+        _ = try RetailImport.run(csv: csv, database: database)
+        let before = try Data(contentsOf: URL(fileURLWithPath: database))
+        let shop = try ShopDatabase(path: database, readOnly: true)
+        XCTAssertEqual(try shop.products().map(\.stockCode), ["85123A"])
+        XCTAssertThrowsError(try shop.queue.write { db in try db.execute(sql: "DELETE FROM products") })
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: database)), before)
+    }
+
     func testProductsCustomersAndInvoicesAreDerivedFromTheLines() throws {
         let scratch = try Scratch()
         let csv = try scratch.file("shop.csv", header + """
