@@ -16,8 +16,7 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Base checkpoint directory (config.json + model.safetensors), kept frozen.")
     var base: String
 
-    @Option(help: "A directory with train.bin / val.bin, or a .jsonl file of {\"prompt\", \"completion\"} lines.")
-    var data: String
+    @OptionGroup var data: TrainingDataOptions
 
     @Option(help: "Output adapter directory (adapter_config.json + adapter_model.safetensors; best/ holds the lowest val loss).")
     var out: String
@@ -40,9 +39,6 @@ struct FinetuneCommand: ParsableCommand {
     var scheme = QuantizationFormat.Scheme.asymmetric.rawValue
 
     @Option(help: "Training sequence length (default: the base's context).") var blockSize: Int?
-    @Option(help: "For JSONL data: share of the examples held out for validation.") var valFraction = 0.1
-    @Option(help: "For JSONL data: directory with the GPT-2 vocabulary (encoder.json + vocab.bpe); default: the project's data/gpt2.")
-    var vocab: String?
 
     @OptionGroup var training: TrainingFlags
 
@@ -71,13 +67,13 @@ struct FinetuneCommand: ParsableCommand {
         try runReportingErrors {
             try threadOptions.configure()
             try RunDirectory.check(out: out, intent: resume ? .resume : .create(overwrite: overwrite),
-                                   inputs: [("--base", base), ("--data", data)])
+                                   inputs: [("--base", base)] + data.inputs)
             let format = try baseFormat()
             let requested = try loraConfiguration()
             let group = try dataParallel.processGroup()
             let gpt = try Checkpoint.load(directory: base)
             let quantized = try format.map { try QuantizedFrozenBase(quantizing: gpt, format: $0) }
-            let (trainData, validationData) = try loadData(vocabSize: gpt.config.vocabSize)
+            let (trainData, validationData) = try data.load(vocabSize: gpt.config.vocabSize)
 
             let adapter: LoRAAdapter
             var resumedState: TrainerState?
@@ -165,38 +161,5 @@ struct FinetuneCommand: ParsableCommand {
         if !differences.isEmpty {
             throw ValidationError("--resume continues the adapter in \(file); it cannot change \(differences.joined(separator: ", ")): drop the flag or start a new run")
         }
-    }
-
-    /// Token streams for training and validation: `train.bin` / `val.bin`, or a JSONL file of
-    /// prompt/completion pairs packed so that only completions are scored.
-    func loadData(vocabSize: Int) throws -> (TokenSource, TokenSource?) {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: data, isDirectory: &isDirectory) else {
-            throw ValidationError("--data \(data): no such file or directory")
-        }
-        if isDirectory.boolValue {
-            let trainData = try TokenStream(path: (data as NSString).appendingPathComponent("train.bin"))
-            let validationPath = (data as NSString).appendingPathComponent("val.bin")
-            let validationData = FileManager.default.fileExists(atPath: validationPath) ? try TokenStream(path: validationPath) : nil
-            try trainData.validate(vocabSize: vocabSize)
-            try validationData?.validate(vocabSize: vocabSize)
-            return (trainData, validationData)
-        }
-        guard data.hasSuffix(".jsonl") else {
-            throw ValidationError("--data \(data): expected a directory with train.bin or a .jsonl file")
-        }
-        guard (0..<1).contains(valFraction) else { throw ValidationError("--val-fraction must be in [0, 1) (got \(valFraction))") }
-        let tokenizer = try GPT2Tokenizer(directory: try VocabularyLocation.resolve(vocab))
-        let endOfText = Int32(GPT2Tokenizer.endOfText)
-        guard Int(endOfText) < vocabSize else {
-            throw ValidationError("the base's vocabulary (\(vocabSize)) has no <|endoftext|> (\(endOfText)); JSONL fine-tuning needs the GPT-2 vocabulary")
-        }
-        let examples = try CompletionExample.readJSONL(path: data)
-        let (train, validation) = CompletionExample.split(examples, validationFraction: valFraction)
-        let encode: (String) throws -> [Int32] = { text in tokenizer.encode(text, allowSpecial: false).map { Int32($0) } }
-        let trainData = try PackedCompletions(train, endOfText: endOfText, encode: encode)
-        let validationData = validation.isEmpty ? nil : try PackedCompletions(validation, endOfText: endOfText, encode: encode)
-        printError("examples: \(trainData.exampleCount) train, \(validationData?.exampleCount ?? 0) val; \(formatCount(trainData.scoredCount)) scored completion tokens")
-        return (trainData, validationData)
     }
 }

@@ -9,10 +9,9 @@ import Tokenizer
 struct PretrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pretrain",
-        abstract: "Train a GPT on a prepared data directory (train.bin / val.bin).")
+        abstract: "Train a GPT on a prepared data directory (train.bin / val.bin), or on prompt/completion JSON lines with the loss on the completions.")
 
-    @Option(help: "Directory with train.bin and val.bin from `train prepare`.")
-    var data: String
+    @OptionGroup var data: TrainingDataOptions
 
     @Option(help: "Output checkpoint directory (last checkpoint; best/ holds the lowest val loss).")
     var out: String
@@ -43,11 +42,7 @@ struct PretrainCommand: ParsableCommand {
             guard dropout >= 0, dropout < 1 else { throw ValidationError("--dropout must be in [0, 1) (got \(dropout))") }
             if resume, initFrom != nil { throw ValidationError("--resume and --init-from cannot be combined") }
             try RunDirectory.check(out: out, intent: resume ? .resume : .create(overwrite: overwrite),
-                                   inputs: [("--data", data), ("--init-from", initFrom)])
-            let trainData = try TokenStream(path: (data as NSString).appendingPathComponent("train.bin"))
-            let validationPath = (data as NSString).appendingPathComponent("val.bin")
-            let validationData = FileManager.default.fileExists(atPath: validationPath)
-                ? try TokenStream(path: validationPath) : nil
+                                   inputs: data.inputs + [("--init-from", initFrom)])
 
             let gpt: GPTModel
             var resumedState: TrainerState?
@@ -78,8 +73,7 @@ struct PretrainCommand: ParsableCommand {
             }
             gpt.dropout = dropout
             gpt.dropoutSeed = training.seed
-            try trainData.validate(vocabSize: gpt.config.vocabSize)
-            try validationData?.validate(vocabSize: gpt.config.vocabSize)
+            let (trainData, validationData) = try data.load(vocabSize: gpt.config.vocabSize)
 
             let options = try training.options(defaultLength: model.blockSize ?? gpt.config.contextLength)
             let trainer = try Trainer(target: gpt, config: gpt.config, options: options,
