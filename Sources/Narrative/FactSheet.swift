@@ -71,16 +71,21 @@ public struct FactSheet: Sendable {
         lines.append("recent: " + (recent.isEmpty ? "none" : recent))
         lines.append("product: \(item.name)")
         lines.append("price: \(Self.formatPrice(item.price))")
+        if let about = Self.aboutLine(attributes, occasionIsSeasonal: occasionIsSeasonal) { lines.append(about) }
+        for reason in item.reasons { lines.append("reason: " + describe(reason)) }
+        lines.append("narrative:")
+        return lines.joined(separator: "\n")
+    }
+
+    /// `about: colour=red kind=lantern …`, the attributes a description gives, or nil if none.
+    static func aboutLine(_ attributes: ProductAttributes, occasionIsSeasonal: Bool) -> String? {
         var described: [String] = []
         if let colour = attributes.colour { described.append("colour=\(colour)") }
         if let material = attributes.material { described.append("material=\(material)") }
         if let kind = attributes.kind { described.append("kind=\(kind)") }
         if let size = attributes.setSize { described.append("set=\(size)") }
         if let occasion = attributes.occasion { described.append("occasion=\(occasion.rawValue)\(occasionIsSeasonal ? " (soon)" : "")") }
-        if !described.isEmpty { lines.append("about: " + described.joined(separator: " ")) }
-        for reason in item.reasons { lines.append("reason: " + describe(reason)) }
-        lines.append("narrative:")
-        return lines.joined(separator: "\n")
+        return described.isEmpty ? nil : "about: " + described.joined(separator: " ")
     }
 
     private func describe(_ reason: Reason) -> String {

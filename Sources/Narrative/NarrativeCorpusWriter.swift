@@ -12,10 +12,11 @@ public struct NarrativeCorpusWriter {
         generator = SeededGenerator(seed: seed)
     }
 
-    /// One delexicalised narrative for `sheet`, e.g. `"<customers> who bought the <with> also
-    /// took the <product>. Yours for <price>."`.
-    public mutating func completion(for sheet: FactSheet) -> String {
+    /// One delexicalised narrative for `sheet` in `voice`, e.g. `"<customers> who bought the
+    /// <with> also took the <product>. Yours for <price>."`.
+    public mutating func completion(for sheet: FactSheet, voice: NarrativeVoice = .narrator) -> String {
         let available = Set(NarrativeSlot.values(for: sheet).keys)
+        if voice == .brief { return pick(Self.briefFrames(sheet.item.reasons.first), available) }
         var sentences: [String] = []
         let reasons = sheet.item.reasons
         if let primary = reasons.first {

@@ -9,6 +9,11 @@ public struct NarrativeDataset {
     public struct Example: Codable, Equatable, Sendable {
         public var prompt: String
         public var completion: String
+
+        public init(prompt: String, completion: String) {
+            self.prompt = prompt
+            self.completion = completion
+        }
     }
 
     public let catalogue: [String: Product]
@@ -32,7 +37,7 @@ public struct NarrativeDataset {
 
     /// One example per recommended item (`variants` narratives each), for the customers in order.
     public func examples(customers: [Int], recommend: (Int) throws -> [RecommendedItem], variants: Int,
-                         writer: inout NarrativeCorpusWriter, tokenBudget: Int,
+                         voice: NarrativeVoice = .narrator, writer: inout NarrativeCorpusWriter, tokenBudget: Int,
                          countTokens: (String) -> Int) throws -> [Example] {
         var examples: [Example] = []
         for customer in customers {
@@ -45,10 +50,23 @@ public struct NarrativeDataset {
                                           catalogue: catalogue, month: month)
                 let prompt = try sheet.prompt(tokenBudget: tokenBudget, countTokens: countTokens)
                 for _ in 0..<variants {
-                    examples.append(Example(prompt: prompt + "\n", completion: writer.completion(for: sheet)))
+                    examples.append(Example(prompt: prompt + "\n", completion: writer.completion(for: sheet, voice: voice)))
                 }
             }
         }
         return examples
+    }
+
+    /// The catalogue as pretraining text, one document per product in the fact sheet's own
+    /// lines (`product:`, `price:`, `about:`) after its original description, sorted by stock
+    /// code so the file is reproducible. Names and prices are the data's, never a customer's.
+    public func catalogueText() -> [String] {
+        catalogue.values.sorted { $0.stockCode < $1.stockCode }.map { product in
+            var lines = [product.description, "product: \(product.name)", "price: \(FactSheet.formatPrice(product.price))"]
+            if let about = FactSheet.aboutLine(ProductAttributes(description: product.description), occasionIsSeasonal: false) {
+                lines.append(about)
+            }
+            return lines.joined(separator: "\n") + "\n"
+        }
     }
 }

@@ -38,6 +38,12 @@ struct NarrativesDataCommand: ParsableCommand {
     @Option(help: "Prompt budget in GPT-2 tokens (history is dropped oldest first to fit).")
     var tokenBudget = 160
 
+    @Option(help: "The narratives' style: narrator (one to three sentences) or brief (one short sentence).")
+    var voice = NarrativeVoice.narrator.rawValue
+
+    @Flag(help: "Also write pretrain-train.jsonl (the catalogue's product text and the training narratives as whole documents) and pretrain-val.jsonl (the validation ones), every token scored.")
+    var pretrainingText = false
+
     @Option(help: "Seed of the narrative writer.")
     var seed: UInt64 = 0
 
@@ -50,6 +56,9 @@ struct NarrativesDataCommand: ParsableCommand {
         guard variants >= 1 else { throw ValidationError("--variants must be at least 1 (got \(variants))") }
         guard validationEvery >= 2 else { throw ValidationError("--validation-every must be at least 2 (got \(validationEvery))") }
         guard tokenBudget >= 16 else { throw ValidationError("--token-budget must be at least 16 (got \(tokenBudget))") }
+        guard NarrativeVoice(rawValue: voice) != nil else {
+            throw ValidationError("--voice \(voice) is unknown; choose \(NarrativeVoice.allCases.map(\.rawValue).joined(separator: " or "))")
+        }
     }
 
     func run() throws {
@@ -69,24 +78,39 @@ struct NarrativesDataCommand: ParsableCommand {
             }
             var writer = NarrativeCorpusWriter(seed: seed)
             var train = Data(), validation = Data()
+            var pretrainTrain = Data(), pretrainValidation = Data()
             var counts = (train: 0, validation: 0)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             for (position, id) in ids.enumerated() {
                 let examples = try dataset.examples(
                     customers: [id], recommend: { try recommender.recommend(customer: $0, k: k).items },
-                    variants: variants, writer: &writer, tokenBudget: tokenBudget,
+                    variants: variants, voice: NarrativeVoice(rawValue: voice) ?? .narrator, writer: &writer, tokenBudget: tokenBudget,
                     countTokens: { tokenizer.encode($0).count })
                 let isValidation = position % validationEvery == validationEvery - 1
                 for example in examples {
                     let line = try encoder.encode(example) + Data("\n".utf8)
                     if isValidation { validation += line; counts.validation += 1 } else { train += line; counts.train += 1 }
+                    if pretrainingText {
+                        let document = try encoder.encode(NarrativeDataset.Example(prompt: "", completion: example.prompt + example.completion)) + Data("\n".utf8)
+                        if isValidation { pretrainValidation += document } else { pretrainTrain += document }
+                    }
                 }
                 if (position + 1) % 500 == 0 { printError("narratives-data: \(position + 1) / \(ids.count) customers") }
             }
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             try AtomicFile.write(train, to: (out as NSString).appendingPathComponent("train.jsonl"))
             try AtomicFile.write(validation, to: (out as NSString).appendingPathComponent("val.jsonl"))
+            if pretrainingText {
+                // The catalogue first: the product text every customer's sheet draws on.
+                var catalogue = Data()
+                for text in dataset.catalogueText() {
+                    catalogue += try encoder.encode(NarrativeDataset.Example(prompt: "", completion: text)) + Data("\n".utf8)
+                }
+                try AtomicFile.write(catalogue + pretrainTrain, to: (out as NSString).appendingPathComponent("pretrain-train.jsonl"))
+                try AtomicFile.write(pretrainValidation, to: (out as NSString).appendingPathComponent("pretrain-val.jsonl"))
+                print("wrote \(out)/pretrain-train.jsonl (\(dataset.catalogue.count) products and the training narratives) and \(out)/pretrain-val.jsonl")
+            }
             print("wrote \(out)/train.jsonl (\(counts.train) examples) and \(out)/val.jsonl (\(counts.validation)) from \(ids.count) customers, split \(dataSplit)")
         }
     }

@@ -70,4 +70,35 @@ final class NarrativeCorpusWriterTests: XCTestCase {
         XCTAssertFalse(springTexts.allSatisfy(seasonal))
         XCTAssertTrue(springTexts.contains { $0.contains("paper") }, "the material comes from the description")
     }
+
+    /// The brief voice: one sentence, every fact the checker requires, the same slots.
+    func testBriefVoiceIsOneGroundedSentence() throws {
+        var writer = NarrativeCorpusWriter(seed: 2)
+        var seen: Set<String> = []
+        for sheet in try NarrativeFixtures.variedSheets() {
+            for _ in 0..<10 {
+                let delexicalised = writer.completion(for: sheet, voice: .brief)
+                seen.insert(delexicalised)
+                XCTAssertTrue(delexicalised.contains("<product>") && delexicalised.contains("<price>"), delexicalised)
+                let text = try NarrativeSlot.fill(delexicalised, sheet: sheet)
+                let report = checker.check(text, item: sheet.item, history: sheet.history)
+                XCTAssertTrue(report.passes, "\(text): \(report.problems)")
+                XCTAssertEqual(delexicalised.filter { ".!?".contains($0) }.count, 1, "one sentence: \(delexicalised)")
+                XCTAssertLessThan(text.count, 160, text)
+            }
+        }
+        XCTAssertGreaterThan(seen.count, 15, "brief frames vary too")
+    }
+
+    /// The pretraining text: one document per product, with its own name and exact price.
+    func testCatalogueTextNamesEveryProductWithItsPrice() {
+        let dataset = NarrativeDataset(products: NarrativeFixtures.catalogue, trainingLines: [])
+        let documents = dataset.catalogueText()
+        XCTAssertEqual(documents.count, NarrativeFixtures.catalogue.count)
+        for product in NarrativeFixtures.catalogue {
+            XCTAssertTrue(documents.contains { $0.contains("product: \(product.name)\nprice: \(FactSheet.formatPrice(product.price))") },
+                          product.name)
+        }
+        XCTAssertTrue(documents.contains { $0.contains("about: colour=white") && $0.contains("kind=lantern") }, "\(documents)")
+    }
 }
