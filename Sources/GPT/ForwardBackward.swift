@@ -133,33 +133,59 @@ extension GPTModel {
     /// The tied LM head and the loss, a chunk of rows at a time so the `[B·T, V]` logits are
     /// never all in memory. With a `gradientScale` it also back-propagates: d(lnFinal) goes to
     /// `gradNormed`, and the head's share of the embedding gradient to `grads`.
+    ///
+    /// A row whose target is ignored adds no loss and no gradient, so only scored rows go through
+    /// the head: in a prompt/completion batch that is the completions, a fifth of the rows, and
+    /// the `[rows, V]` products are most of a small model's work.
     func languageModelHead(_ act: Activations, gradientScale: Float?, grads: UnsafeMutablePointer<Float>?) -> (sum: Double, count: Int) {
         // With a scale but no gradient buffer (a frozen base) only d(lnFinal) is computed.
         let c = config.embeddingSize
         let v = config.vocabSize
         let wte = weight(layout.tokenEmbedding)
+        let scoredRows = (0..<act.rows).filter { act.targets[$0] != CrossEntropy.ignoreIndex }
+        let gathered = scoredRows.count < act.rows ? GatheredHeadRows(rows: min(act.logitsChunkRows, max(1, scoredRows.count)), channels: c) : nil
+        let headRows = gathered == nil ? act.rows : scoredRows.count
         var total = 0.0
         var scored = 0
         var start = 0
-        while start < act.rows {
-            let rows = min(act.logitsChunkRows, act.rows - start)
-            let input = act.lnFinal.pointer + start * c
+        while start < headRows {
+            let rows = min(act.logitsChunkRows, headRows - start)
+            let input: UnsafeMutablePointer<Float>
+            let targets: UnsafeMutablePointer<Int32>
+            if let gathered {
+                for (i, row) in scoredRows[start..<(start + rows)].enumerated() {
+                    (gathered.input.pointer + i * c).update(from: act.lnFinal.pointer + row * c, count: c)
+                    gathered.targets[i] = act.targets[row]
+                }
+                input = gathered.input.pointer
+                targets = gathered.targets
+            } else {
+                input = act.lnFinal.pointer + start * c
+                targets = act.targets + start
+            }
             let logits = act.logitsChunk.pointer
             Matmul.gemm(transposeB: true, m: rows, n: v, k: c, a: input, b: wte, c: logits)
             let result: (sum: Double, count: Int)
             if let gradientScale {
                 result = CrossEntropy.forwardBackward(logitsToGradients: logits, losses: nil,
-                                                      targets: act.targets + start, rows: rows, vocab: v,
+                                                      targets: targets, rows: rows, vocab: v,
                                                       gradientScale: gradientScale)
                 // d(lnFinal) [rows, C] = dLogits · wte ;  d(wte) [V, C] += dLogitsᵀ · lnFinal
-                Matmul.gemm(m: rows, n: c, k: v, a: logits, b: wte, beta: 1,
-                            c: act.gradNormed.pointer + start * c)
+                if let gathered {
+                    Matmul.gemm(m: rows, n: c, k: v, a: logits, b: wte, c: gathered.gradient.pointer)
+                    for (i, row) in scoredRows[start..<(start + rows)].enumerated() {
+                        Elementwise.accumulate(into: act.gradNormed.pointer + row * c, from: gathered.gradient.pointer + i * c, count: c)
+                    }
+                } else {
+                    Matmul.gemm(m: rows, n: c, k: v, a: logits, b: wte, beta: 1,
+                                c: act.gradNormed.pointer + start * c)
+                }
                 if let grads {
                     Matmul.gemm(transposeA: true, m: v, n: c, k: rows, a: logits, b: input, beta: 1,
                                 c: grads + layout.tokenEmbedding)
                 }
             } else {
-                result = CrossEntropy.forward(losses: nil, logits: logits, targets: act.targets + start,
+                result = CrossEntropy.forward(losses: nil, logits: logits, targets: targets,
                                               rows: rows, vocab: v)
             }
             total += result.sum
@@ -189,4 +215,20 @@ public enum GPTError: Error, CustomStringConvertible, Equatable {
         case .invalidInput(let message), .invalidConfig(let message), .checkpoint(let message): message
         }
     }
+}
+
+/// The scored rows of one head chunk, copied together: their final-LayerNorm outputs `[rows, C]`,
+/// targets `[rows]` and d(lnFinal) `[rows, C]` before it is scattered back.
+private final class GatheredHeadRows {
+    let input: FloatBuffer
+    let gradient: FloatBuffer
+    let targets: UnsafeMutablePointer<Int32>
+
+    init(rows: Int, channels: Int) {
+        input = FloatBuffer(count: rows * channels)
+        gradient = FloatBuffer(count: rows * channels)
+        targets = .allocate(capacity: rows)
+    }
+
+    deinit { targets.deallocate() }
 }
