@@ -155,33 +155,10 @@ final class BatchedForward {
                 let values = segment.cache.values[layer].pointer + offset
                 for i in 0..<segment.tokens.count {
                     let row = starts[item / heads] + i, visible = segment.cache.position + i + 1
-                    let query = qkv + row * 3 * c + offset
-                    for j in 0..<visible { scores[j] = VectorMath.dot(query, keys + j * c, headSize) }
-                    Softmax.causalForward(probs: scores, scores: scores, rows: 1, columns: visible,
-                                          offset: visible - 1, scale: scale)
-                    Self.weightedSum(scores, values, count: visible, stride: c, width: headSize,
-                                     into: out + row * c + offset)
+                    CachedAttention.attend(query: qkv + row * 3 * c + offset, keys: keys, values: values, stride: c,
+                                           count: visible, width: headSize, scale: scale, scores: scores,
+                                           into: out + row * c + offset)
                 }
-            }
-        }
-    }
-
-    /// out[width] = Σ_j weights[j] · rows[j · stride ..< j · stride + width].
-    private static func weightedSum(_ weights: UnsafePointer<Float>, _ rows: UnsafePointer<Float>, count: Int,
-                                    stride: Int, width: Int, into out: UnsafeMutablePointer<Float>) {
-        out.update(repeating: 0, count: width)
-        let vectorEnd = width & ~7
-        for j in 0..<count {
-            let weight = weights[j], row = rows + j * stride
-            let w = VectorMath.Vector(repeating: weight)
-            var d = 0
-            while d < vectorEnd {
-                VectorMath.store(VectorMath.load(out + d).addingProduct(VectorMath.load(row + d), w), out + d)
-                d += 8
-            }
-            while d < width {
-                out[d] += weight * row[d]
-                d += 1
             }
         }
     }
