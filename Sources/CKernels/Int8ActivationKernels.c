@@ -142,19 +142,23 @@ FINCH_VNNI void finch_q8a8_gemm(const int8_t *packed, const float *tileScales, c
     ptrdiff_t steps = finch_q8a8_input_stride(columns) / 4;
     // A tile's weights (8 × columns bytes, ≤ 16 KB at 2048 columns) stay in L1 while every
     // block of eight input rows passes over them, so they come from memory once per product.
+    // The input rows go in passes of at most eight, as even as possible (10 rows: 5 + 5, not
+    // 8 + 2, whose second pass would load a weight vector for every two vpdpbusd).
+    ptrdiff_t passes = (n + 7) / 8;
     for (ptrdiff_t t = tileBegin; t < tileEnd; t++) {
-        ptrdiff_t j = 0;
-        for (; j + 8 <= n; j += 8)
-            tile_rows(8, packed, tileScales, tileOffsets, rows, columns, groupSize, groups, steps, xq, xScales, bias, y, ldy, t, j);
-        switch (n - j) {
-        case 7: tile_rows(7, packed, tileScales, tileOffsets, rows, columns, groupSize, groups, steps, xq, xScales, bias, y, ldy, t, j); break;
-        case 6: tile_rows(6, packed, tileScales, tileOffsets, rows, columns, groupSize, groups, steps, xq, xScales, bias, y, ldy, t, j); break;
-        case 5: tile_rows(5, packed, tileScales, tileOffsets, rows, columns, groupSize, groups, steps, xq, xScales, bias, y, ldy, t, j); break;
-        case 4: tile_rows(4, packed, tileScales, tileOffsets, rows, columns, groupSize, groups, steps, xq, xScales, bias, y, ldy, t, j); break;
-        case 3: tile_rows(3, packed, tileScales, tileOffsets, rows, columns, groupSize, groups, steps, xq, xScales, bias, y, ldy, t, j); break;
-        case 2: tile_rows(2, packed, tileScales, tileOffsets, rows, columns, groupSize, groups, steps, xq, xScales, bias, y, ldy, t, j); break;
-        case 1: tile_rows(1, packed, tileScales, tileOffsets, rows, columns, groupSize, groups, steps, xq, xScales, bias, y, ldy, t, j); break;
-        default: break;
+        for (ptrdiff_t pass = 0, j = 0; pass < passes; pass++) {
+            ptrdiff_t count = (n - j) / (passes - pass);
+            switch (count) {
+            case 8: tile_rows(8, packed, tileScales, tileOffsets, rows, columns, groupSize, groups, steps, xq, xScales, bias, y, ldy, t, j); break;
+            case 7: tile_rows(7, packed, tileScales, tileOffsets, rows, columns, groupSize, groups, steps, xq, xScales, bias, y, ldy, t, j); break;
+            case 6: tile_rows(6, packed, tileScales, tileOffsets, rows, columns, groupSize, groups, steps, xq, xScales, bias, y, ldy, t, j); break;
+            case 5: tile_rows(5, packed, tileScales, tileOffsets, rows, columns, groupSize, groups, steps, xq, xScales, bias, y, ldy, t, j); break;
+            case 4: tile_rows(4, packed, tileScales, tileOffsets, rows, columns, groupSize, groups, steps, xq, xScales, bias, y, ldy, t, j); break;
+            case 3: tile_rows(3, packed, tileScales, tileOffsets, rows, columns, groupSize, groups, steps, xq, xScales, bias, y, ldy, t, j); break;
+            case 2: tile_rows(2, packed, tileScales, tileOffsets, rows, columns, groupSize, groups, steps, xq, xScales, bias, y, ldy, t, j); break;
+            default: tile_rows(1, packed, tileScales, tileOffsets, rows, columns, groupSize, groups, steps, xq, xScales, bias, y, ldy, t, j); break;
+            }
+            j += count;
         }
     }
 }
