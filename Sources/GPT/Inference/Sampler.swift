@@ -61,8 +61,10 @@ public struct Sampler {
     /// The next token after `logits` [V]; `history` holds every token of the prompt and the
     /// generation so far (the repetition penalty's set).
     public mutating func next(logits: UnsafeBufferPointer<Float>, history: Set<Int>) -> Int {
-        if parameters.temperature == 0, parameters.repetitionPenalty == 1, vocabularyLimit == nil {
-            return Self.argmax(logits)
+        if parameters.temperature == 0, parameters.repetitionPenalty == 1 {
+            // Nothing to adjust: the argmax of the allowed ids, read in place.
+            let allowed = vocabularyLimit.map { min(logits.count, max(1, $0)) } ?? logits.count
+            return Self.argmax(UnsafeBufferPointer(rebasing: logits.prefix(allowed)))
         }
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: logits)
