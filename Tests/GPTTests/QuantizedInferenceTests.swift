@@ -65,13 +65,14 @@ final class QuantizedInferenceTests: XCTestCase {
         }
     }
 
-    /// The int8 session (prefill and decode steps, embedding rows and head) equals a float session
-    /// over the dequantized weights, and stays near the original float model.
+    /// The int8 session with float activations (prefill and decode steps, embedding rows and head)
+    /// equals a float session over the dequantized weights, and stays near the original float model.
     func testInt8SessionEqualsTheDequantizedFloatModel() throws {
         let model = randomModel(config, seed: 11)
         let int8 = try QuantizedModelWeights(quantizing: model, format: try QuantizationFormat(bits: 8, groupSize: 32))
         let prompt = [3, 200, 17, 45, 99, 1], steps = [7, 150, 2]
-        let quantized = try logitsOfEveryStep(try InferenceWeights(model: model, quantized: int8), prompt: prompt, steps: steps)
+        let quantized = try logitsOfEveryStep(try InferenceWeights(model: model, quantized: int8, activations: .float),
+                                              prompt: prompt, steps: steps)
         let reference = try logitsOfEveryStep(InferenceWeights(model: dequantizedCopy(of: model, int8)), prompt: prompt, steps: steps)
         assertClose(quantized, reference, rtol: 1e-4, atol: 1e-5, "int8 vs dequantized float")
 
@@ -80,6 +81,11 @@ final class QuantizedInferenceTests: XCTestCase {
         let scale = original.map(abs).max() ?? 1
         XCTAssertGreaterThan(error, 0, "int8 rounding should change something")
         XCTAssertLessThan(error, 0.05 * scale, "int8 logits stray from the float model's")
+
+        // Int8 activations (the default where the CPU has VNNI) add the inputs' rounding only.
+        let w8a8 = try logitsOfEveryStep(try InferenceWeights(model: model, quantized: int8), prompt: prompt, steps: steps)
+        let w8a8Error = zip(w8a8, original).map { abs($0 - $1) }.max() ?? 0
+        XCTAssertLessThan(w8a8Error, 0.05 * scale, "int8 × int8 logits stray from the float model's")
     }
 
     func testSavedCheckpointLoadsByMemoryMapToTheSameLogits() throws {

@@ -154,6 +154,27 @@ final class SamplerTests: XCTestCase {
         XCTAssertNil(SamplingParameters(topP: 0.001).problem)
     }
 
+    /// Greedy decoding reads the logits in place (vectorised): the lowest id among equal maxima,
+    /// never past `vocabularyLimit`, a NaN first logit giving 0 and later NaNs never chosen, as the
+    /// generic argmax over the adjusted copy does.
+    func testGreedyPicksTheFirstLargestAllowedLogitInPlace() throws {
+        var data = SeededGenerator(seed: 12)
+        for trial in 0..<200 {
+            let count = 1 + data.nextInt(below: 70)
+            var logits = (0..<count).map { _ in Float(data.nextInt(below: 9)) - 4 }  // many ties
+            if trial % 7 == 0 { logits[data.nextInt(below: count)] = .nan }
+            if trial % 11 == 0 { logits[0] = .nan }
+            if trial % 13 == 0 { logits = logits.map { _ in -.infinity } }
+            let limit: Int? = trial % 3 == 0 ? data.nextInt(below: count + 2) : nil
+            var sampler = try Sampler(parameters: .greedy, seed: 0)
+            sampler.vocabularyLimit = limit
+            var expected = logits
+            if let limit, limit < count { for i in max(1, limit)..<count { expected[i] = -.infinity } }
+            let token = logits.withUnsafeBufferPointer { sampler.next(logits: $0, history: []) }
+            XCTAssertEqual(token, Sampler.argmax(expected), "trial \(trial): \(logits), limit \(String(describing: limit))")
+        }
+    }
+
     /// Hugging Face's processors written out naively in Double, with full sorts.
     private func referenceDistribution(_ logits: [Float], history: Set<Int>, _ parameters: SamplingParameters) -> [Double] {
         var scores = logits.enumerated().map { token, value -> Double in

@@ -12,6 +12,8 @@
 #include <stdint.h>
 
 #include "CPUAffinity.h"
+#include "Int8ActivationKernels.h"
+#include "AttentionKernels.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,3 +1,5 @@
+import Tensor
+
 /// Names one sequence of a `BatchedGenerator`, unique for the generator's lifetime.
 public struct SequenceID: Hashable, Comparable, Sendable, CustomStringConvertible {
     public let rawValue: Int
@@ -127,15 +129,28 @@ public final class BatchedGenerator {
         }
         forward.run(segments)
 
-        let vocabulary = config.vocabSize
-        var logitRow = 0
-        var finished: [SequenceID] = []
+        // Each sequence's penalty, top-k and draw read only its own row and sampler, so the rows
+        // are sampled concurrently (a sampled row costs about as much as a decoding row's forward).
+        var sampling: [(index: Int, logitRow: Int)] = []
         for (index, count) in scheduled {
             sequences[index].pendingStart += count
             guard sequences[index].pendingStart == sequences[index].pending.count else { continue }
-            let logits = UnsafeBufferPointer(start: forward.logits.pointer + logitRow * vocabulary, count: vocabulary)
-            logitRow += 1
-            let event = sample(&sequences[index], logits: logits)
+            sampling.append((index, sampling.count))
+        }
+        let vocabulary = config.vocabSize, logits = forward.logits.pointer
+        var sampled = [TokenEvent](repeating: TokenEvent(token: nil, stopReason: nil), count: sampling.count)
+        sequences.withUnsafeMutableBufferPointer { sequences in
+            sampled.withUnsafeMutableBufferPointer { sampled in
+                Parallel.forEachChunk(sampling.count, costPerItem: vocabulary) { range in
+                    for k in range {
+                        let row = UnsafeBufferPointer(start: logits + sampling[k].logitRow * vocabulary, count: vocabulary)
+                        sampled[k] = sample(&sequences[sampling[k].index], logits: row)
+                    }
+                }
+            }
+        }
+        var finished: [SequenceID] = []
+        for ((index, _), event) in zip(sampling, sampled) {
             events[sequences[index].id] = event
             if event.stopReason != nil { finished.append(sequences[index].id) }
         }

@@ -67,7 +67,7 @@ extension InferenceSession {
     static let scoringRows = 32
 
     /// Σ −log p(tokens[i] | tokens[..<i]) over i = 1…n−1, from a fresh cache; `logits` holds
-    /// [scoringRows, V]. The prefill leaves every position's final hidden state in `residual`
+    /// [scoringRows, V]. The prefill leaves every position's final hidden state in `hiddenStates`
     /// [n−1, C]; only the head of the last one ran, so the final LayerNorm and head are applied
     /// here to all rows.
     func negativeLogLikelihood(of tokens: [Int], logits: FloatBuffer) throws -> (sum: Double, count: Int) {
@@ -79,10 +79,11 @@ extension InferenceSession {
         let p = model.parameters.pointer
         let chunkRows = Self.scoringRows
         var targets = [Int32](repeating: 0, count: chunkRows)
+        let normed = FloatBuffer(count: chunkRows * c)
         var total = 0.0
         for start in stride(from: 0, to: n, by: chunkRows) {
             let rows = min(chunkRows, n - start)
-            LayerNorm.forward(out: normed.pointer, mean: nil, rstd: nil, input: residual.pointer + start * c,
+            LayerNorm.forward(out: normed.pointer, mean: nil, rstd: nil, input: hiddenStates + start * c,
                               weight: p + model.layout.lnFinalWeight, bias: p + model.layout.lnFinalBias,
                               rows: rows, channels: c, eps: config.layerNormEpsilon)
             weights.head.apply(rows: rows, input: normed.pointer, output: logits.pointer)

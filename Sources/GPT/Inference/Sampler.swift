@@ -61,6 +61,11 @@ public struct Sampler {
     /// The next token after `logits` [V]; `history` holds every token of the prompt and the
     /// generation so far (the repetition penalty's set).
     public mutating func next(logits: UnsafeBufferPointer<Float>, history: Set<Int>) -> Int {
+        if parameters.temperature == 0, parameters.repetitionPenalty == 1 {
+            // Nothing to adjust: the argmax of the allowed ids, read in place.
+            let allowed = vocabularyLimit.map { min(logits.count, max(1, $0)) } ?? logits.count
+            return Self.argmax(UnsafeBufferPointer(rebasing: logits.prefix(allowed)))
+        }
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: logits)
         if let vocabularyLimit, vocabularyLimit < scratch.count {
@@ -97,6 +102,15 @@ public struct Sampler {
         var best = logits.startIndex
         for i in logits.indices where logits[i] > logits[best] { best = i }
         return best
+    }
+
+    /// `argmax` of a row in place, vectorised: the greedy step of every decoding sequence runs it
+    /// over the whole vocabulary. Same answer, NaN included (a NaN first logit gives 0, other NaNs
+    /// are never chosen).
+    public static func argmax(_ logits: UnsafeBufferPointer<Float>) -> Int {
+        guard let base = logits.baseAddress, !logits.isEmpty, !base[0].isNaN else { return 0 }
+        let largest = VectorMath.max(base, logits.count)
+        return logits.firstIndex(of: largest) ?? 0
     }
 
     /// HF's `TopKLogitsWarper`: the ids whose logit is ≥ the k-th largest (ties at the boundary

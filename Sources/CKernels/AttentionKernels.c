@@ -1,0 +1,93 @@
+#include "CKernels.h"
+
+#ifdef __AVX2__
+#include <immintrin.h>
+
+/// The eight sums of a[0…7]'s lanes, in order.
+static inline __m256 sum_lanes_of_eight(const __m256 a[8]) {
+    __m256 s01 = _mm256_hadd_ps(a[0], a[1]), s23 = _mm256_hadd_ps(a[2], a[3]);
+    __m256 s45 = _mm256_hadd_ps(a[4], a[5]), s67 = _mm256_hadd_ps(a[6], a[7]);
+    __m256 s0123 = _mm256_hadd_ps(s01, s23), s4567 = _mm256_hadd_ps(s45, s67);
+    // Lanes: [0 1 2 3 | 0 1 2 3] halves of sums 0–3 and [4 5 6 7 | 4 5 6 7] of sums 4–7.
+    __m256 low = _mm256_permute2f128_ps(s0123, s4567, 0x20), high = _mm256_permute2f128_ps(s0123, s4567, 0x31);
+    return _mm256_add_ps(low, high);
+}
+
+void finch_attention_scores(const float *query, const float *keys, ptrdiff_t stride, ptrdiff_t count,
+                            ptrdiff_t width, float *scores) {
+    const ptrdiff_t vectorWidth = width & ~(ptrdiff_t)7;
+    ptrdiff_t j = 0;
+    // Eight keys at a time: eight independent FMA chains, then one transposing reduction.
+    for (; j + 8 <= count; j += 8) {
+        __m256 acc[8];
+        for (int k = 0; k < 8; k++) acc[k] = _mm256_setzero_ps();
+        for (ptrdiff_t d = 0; d < vectorWidth; d += 8) {
+            __m256 q = _mm256_loadu_ps(query + d);
+            for (int k = 0; k < 8; k++) acc[k] = _mm256_fmadd_ps(q, _mm256_loadu_ps(keys + (j + k) * stride + d), acc[k]);
+        }
+        __m256 sums = sum_lanes_of_eight(acc);
+        if (vectorWidth < width) {
+            float tails[8];
+            for (int k = 0; k < 8; k++) {
+                float tail = 0;
+                for (ptrdiff_t d = vectorWidth; d < width; d++) tail += query[d] * keys[(j + k) * stride + d];
+                tails[k] = tail;
+            }
+            sums = _mm256_add_ps(sums, _mm256_loadu_ps(tails));
+        }
+        _mm256_storeu_ps(scores + j, sums);
+    }
+    for (; j < count; j++) {
+        float sum = 0;
+        for (ptrdiff_t d = 0; d < width; d++) sum += query[d] * keys[j * stride + d];
+        scores[j] = sum;
+    }
+}
+
+void finch_attention_weighted_sum(const float *probs, const float *values, ptrdiff_t stride, ptrdiff_t count,
+                                  ptrdiff_t width, float *out) {
+    ptrdiff_t d = 0;
+    // 64 columns (one head of GPT-2 and slm60m) held in eight registers across all positions.
+    for (; d + 64 <= width; d += 64) {
+        __m256 acc[8];
+        for (int k = 0; k < 8; k++) acc[k] = _mm256_setzero_ps();
+        for (ptrdiff_t j = 0; j < count; j++) {
+            __m256 p = _mm256_set1_ps(probs[j]);
+            const float *row = values + j * stride + d;
+            for (int k = 0; k < 8; k++) acc[k] = _mm256_fmadd_ps(p, _mm256_loadu_ps(row + 8 * k), acc[k]);
+        }
+        for (int k = 0; k < 8; k++) _mm256_storeu_ps(out + d + 8 * k, acc[k]);
+    }
+    for (; d + 8 <= width; d += 8) {
+        __m256 acc = _mm256_setzero_ps();
+        for (ptrdiff_t j = 0; j < count; j++) acc = _mm256_fmadd_ps(_mm256_set1_ps(probs[j]), _mm256_loadu_ps(values + j * stride + d), acc);
+        _mm256_storeu_ps(out + d, acc);
+    }
+    for (; d < width; d++) {
+        float sum = 0;
+        for (ptrdiff_t j = 0; j < count; j++) sum += probs[j] * values[j * stride + d];
+        out[d] = sum;
+    }
+}
+
+#else
+
+void finch_attention_scores(const float *query, const float *keys, ptrdiff_t stride, ptrdiff_t count,
+                            ptrdiff_t width, float *scores) {
+    for (ptrdiff_t j = 0; j < count; j++) {
+        float sum = 0;
+        for (ptrdiff_t d = 0; d < width; d++) sum += query[d] * keys[j * stride + d];
+        scores[j] = sum;
+    }
+}
+
+void finch_attention_weighted_sum(const float *probs, const float *values, ptrdiff_t stride, ptrdiff_t count,
+                                  ptrdiff_t width, float *out) {
+    for (ptrdiff_t d = 0; d < width; d++) {
+        float sum = 0;
+        for (ptrdiff_t j = 0; j < count; j++) sum += probs[j] * values[j * stride + d];
+        out[d] = sum;
+    }
+}
+
+#endif
