@@ -91,6 +91,20 @@ final class RecommenderTests: XCTestCase {
         XCTAssertEqual(scores[2], 2 / (3 * 2 as Float).squareRoot(), accuracy: 1e-5)
     }
 
+    func testRecentItemKNNWeighsItemsByTheirLastPurchase() {
+        let data = TrainingData(catalogue: lines.map(\.stockCode), lines: lines)
+        let knn = ItemKNNRecommender(data: data)
+        let customer = data.customerIndex[1]!
+        // Customer 1 last bought 10001 and 10002 two days before the data's last day, 10003 one
+        // day before: with a one-day half-life they weigh 1/4, 1/4 and 1/2. Each has customer 2
+        // in common with 10004 (pop 1): cosines 1/√3, 1/√2, 1/√2.
+        let recent = RecentItemKNNRecommender(itemKNN: knn, data: data, halfLifeDays: 1)
+        let expected = 0.25 / Float(3).squareRoot() + 0.75 / Float(2).squareRoot() + 1e-6 / 3
+        XCTAssertEqual(recent.scores(customer: customer, excludingPurchased: false)[3], expected, accuracy: 1e-6)
+        let timeless = RecentItemKNNRecommender(itemKNN: knn, data: data, halfLifeDays: .infinity)
+        XCTAssertEqual(timeless.scores(customer: customer, excludingPurchased: true), knn.scores(customer: customer, excludingPurchased: true))
+    }
+
     func testRepeatNeighbourDecaysOlderInvoices() {
         let data = TrainingData(catalogue: lines.map(\.stockCode), lines: lines)
         var parameters = RepeatNeighbourRecommender.Parameters()
