@@ -28,6 +28,11 @@ enum BidirectionalAttention {
                 let (s, h) = (item / heads, item % heads)
                 let (start, length) = (offsets[s], offsets[s + 1] - offsets[s])
                 let q = qkv + start * 3 * c + h * headSize
+                if length <= directLength {
+                    directHead(out: out + start * c + h * headSize, q: q, length: length, channels: c,
+                               headSize: headSize, scale: scale, scores: scores)
+                    continue
+                }
                 // scores [L, L] = Q·Kᵀ / √d
                 Matmul.gemm(transposeB: true, m: length, n: length, k: headSize, alpha: scale,
                             a: q, lda: 3 * c, b: q + c, ldb: 3 * c, c: scores)
@@ -35,6 +40,40 @@ enum BidirectionalAttention {
                 // out_h [L, d] = P·V, into head h's columns of [R, C]
                 Matmul.gemm(m: length, n: headSize, k: length, a: scores, b: q + 2 * c, ldb: 3 * c,
                             c: out + start * c + h * headSize, ldc: c)
+            }
+        }
+    }
+
+    /// Sentences up to this many tokens skip BLAS: a product description is about 8 tokens,
+    /// and two sgemm calls per head on [8, 32] operands cost more in call and packing overhead
+    /// than the arithmetic (over half a million calls for the catalogue).
+    static let directLength = 48
+
+    /// One head of one sentence with plain SIMD loops: scores [L, L] = Q·Kᵀ·scale, softmax by
+    /// row, out [L, d] = P·V (row stride C) — the same sums as the GEMM path.
+    @inline(__always)
+    static func directHead(
+        out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, length: Int, channels c: Int,
+        headSize: Int, scale: Float, scores: UnsafeMutablePointer<Float>
+    ) {
+        let (k, v) = (q + c, q + 2 * c)
+        for i in 0..<length {
+            let row = scores + i * length
+            for j in 0..<length { row[j] = scale * VectorMath.dot(q + i * 3 * c, k + j * 3 * c, headSize) }
+            softmaxInPlace(row, count: length)
+            let target = out + i * c
+            var d = 0
+            while d + 8 <= headSize {
+                var sum = VectorMath.Vector()
+                for j in 0..<length { sum += row[j] * VectorMath.load(v + j * 3 * c + d) }
+                VectorMath.store(sum, target + d)
+                d += 8
+            }
+            while d < headSize {
+                var sum: Float = 0
+                for j in 0..<length { sum += row[j] * v[j * 3 * c + d] }
+                target[d] = sum
+                d += 1
             }
         }
     }

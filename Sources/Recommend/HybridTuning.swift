@@ -3,9 +3,13 @@ import Store
 import Tensor
 
 /// Chooses the hybrid's weights without looking at any test basket: the lines given are split
-/// again — each customer's last basket in them held out as validation — the components are fit
-/// on the rest, and a coordinate search over a grid of weights maximises NDCG@10 on the
-/// validation baskets, separately for each track.
+/// again, several ways — each customer's last basket in them held out, and global date cutoffs
+/// late in their period — the components are fit on each split's training part, and a
+/// coordinate search over a grid of weights maximises the mean over the splits of their
+/// validation NDCG@10, separately for each track. One validation split alone is a narrow
+/// target: a customer's last basket and the first basket after a date are different
+/// populations (the latter only active customers), and weights fit to one transfer imperfectly
+/// to the other.
 ///
 /// To keep the search fast, each validation customer's ranking is restricted to the union of
 /// every component's top `candidatesPerComponent` items; an item outside all of them would need
@@ -14,6 +18,12 @@ public struct HybridTuning {
     public var candidatesPerComponent = 50
     public var grid: [Float] = [0, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1]
     public var rounds = 3
+    /// Inner date cutoffs, as quantiles of the lines' dates (0.8: the date before which 80% of
+    /// the lines fall), each a validation split beside the last basket.
+    public var cutoffQuantiles: [Double] = [0.7, 0.85]
+    /// A step of the search must raise validation NDCG@10 by this fraction to be taken: smaller
+    /// gains are within the validation baskets' noise, and each one taken is a weight fit to it.
+    public var minimumGain = 0.01
 
     public init() {}
 
@@ -34,19 +44,39 @@ public struct HybridTuning {
         componentsFor: (TrainingData) -> [any Recommender],
         progress: (String) -> Void = { _ in }
     ) -> HybridWeights {
-        let (innerTrain, validation) = DataSplit.lastBasket.apply(to: lines)
-        let data = TrainingData(catalogue: catalogue, lines: innerTrain)
-        let components = componentsFor(data)
-        let evaluation = Evaluation(data: data, test: validation)
-        progress("hybrid: tuning \(components.map(\.name).joined(separator: ", ")) on \(evaluation.test.count) validation baskets")
+        var names: [String] = []
+        var casesPerTrack: [Track: [[Case]]] = [:]
+        for split in validationSplits(of: lines) {
+            let (innerTrain, validation) = split.apply(to: lines)
+            let data = TrainingData(catalogue: catalogue, lines: innerTrain)
+            let components = componentsFor(data)
+            names = components.map(\.name)
+            let evaluation = Evaluation(data: data, test: validation)
+            progress("hybrid: tuning \(names.joined(separator: ", ")) on \(evaluation.test.count) validation baskets (\(split))")
+            guard !evaluation.test.isEmpty else { continue }
+            for track in Track.allCases {
+                casesPerTrack[track, default: []].append(buildCases(evaluation, components: components, track: track))
+            }
+        }
         var weights: [Track: [Float]] = [:]
         for track in Track.allCases {
-            let cases = buildCases(evaluation, components: components, track: track)
-            let (best, ndcg) = search(cases, componentCount: components.count)
-            progress("hybrid: track \(track.rawValue): weights \(zip(components, best).map { "\($0.name) \($1)" }.joined(separator: ", ")) — validation NDCG@10 \(String(format: "%.4f", ndcg))")
+            let (best, ndcg) = search(casesPerTrack[track] ?? [], componentCount: names.count)
+            progress("hybrid: track \(track.rawValue): weights \(zip(names, best).map { "\($0) \($1)" }.joined(separator: ", ")) — validation NDCG@10 \(String(format: "%.4f", ndcg))")
             weights[track] = best
         }
-        return HybridWeights(components: components.map(\.name), all: weights[.all]!, new: weights[.new]!)
+        return HybridWeights(components: names, all: weights[.all]!, new: weights[.new]!)
+    }
+
+    /// The last-basket split, then a cutoff at each of `cutoffQuantiles` of the lines' dates
+    /// (whole days; a cutoff that would leave no training day or no later day is left out).
+    func validationSplits(of lines: [PurchaseLine]) -> [DataSplit] {
+        let days = lines.map { $0.date.prefix(10) }.sorted()
+        var splits: [DataSplit] = [.lastBasket]
+        for q in cutoffQuantiles where !days.isEmpty {
+            let day = String(days[min(days.count - 1, Int(q * Double(days.count)))])
+            if day > days.first!, !splits.contains(.cutoff(day)) { splits.append(.cutoff(day)) }
+        }
+        return splits
     }
 
     func buildCases(_ evaluation: Evaluation, components: [any Recommender], track: Track) -> [Case] {
@@ -80,6 +110,11 @@ public struct HybridTuning {
         return slots.flatMap { $0 }
     }
 
+    /// The mean over validation splits of each split's mean NDCG@10.
+    func meanNDCG(_ groups: [[Case]], weights: [Float]) -> Double {
+        groups.reduce(0) { $0 + meanNDCG($1, weights: weights) } / Double(max(groups.count, 1))
+    }
+
     /// Mean NDCG@10 of the blend `weights` over the cases.
     func meanNDCG(_ cases: [Case], weights: [Float], k: Int = 10) -> Double {
         let m = weights.count
@@ -99,8 +134,9 @@ public struct HybridTuning {
     }
 
     /// Coordinate search from the best single component: each round tries every grid value for
-    /// each weight in turn and keeps a change only when it improves the objective.
-    func search(_ cases: [Case], componentCount m: Int) -> (weights: [Float], ndcg: Double) {
+    /// each weight in turn and keeps a change only when it improves the objective by
+    /// `minimumGain`.
+    func search(_ cases: [[Case]], componentCount m: Int) -> (weights: [Float], ndcg: Double) {
         var best: (weights: [Float], ndcg: Double) = ([Float](repeating: 0, count: m), -1)
         for j in 0..<m {
             var single = [Float](repeating: 0, count: m)
@@ -116,7 +152,7 @@ public struct HybridTuning {
                     trial[j] = value
                     guard trial.contains(where: { $0 > 0 }) else { continue }
                     let ndcg = meanNDCG(cases, weights: trial)
-                    if ndcg > best.ndcg + 1e-9 {
+                    if ndcg > best.ndcg * (1 + minimumGain) + 1e-9 {
                         best = (trial, ndcg)
                         improved = true
                     }

@@ -47,13 +47,23 @@ public struct ItemKNNRecommender: Recommender {
     }
 
     public func scores(customer: Int, excludingPurchased: Bool) -> [Float] {
+        scores(customer: customer) { _ in 1 }
+    }
+
+    /// Σ over the customer's items i of weight(i) · similarity row i, plus the tie-breaker. [items]
+    func scores(customer: Int, weight: (Int) -> Float) -> [Float] {
         let n = data.itemCount
         var scores = [Float](repeating: 0, count: n)
         similarity.withUnsafeBufferPointer { sim in
             scores.withUnsafeMutableBufferPointer { out in
                 for i in data.items(ofCustomer: customer) {
                     let row = sim.baseAddress! + Int(i) * n
-                    for j in 0..<n { out[j] += row[j] }
+                    let w = weight(Int(i))
+                    if w == 1 {
+                        for j in 0..<n { out[j] += row[j] }
+                    } else {
+                        for j in 0..<n { out[j] += w * row[j] }
+                    }
                 }
                 for j in 0..<n { out[j] += tieBreak[j] }
             }

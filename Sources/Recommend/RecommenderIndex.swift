@@ -23,9 +23,10 @@ public struct RecommenderIndex: Sendable {
 
     /// The components of the hybrid, fit on `data`, in the order `HybridWeights` names them.
     public static func hybridComponents(data: TrainingData, embeddings: [Float], dimension: Int) -> [any Recommender] {
-        [
+        let itemKNN = ItemKNNRecommender(data: data)
+        return [
             RepeatNeighbourRecommender(data: data), TopFrequencyRecommender(data: data),
-            ItemKNNRecommender(data: data), TrendingRecommender(data: data), PopularityRecommender(data: data),
+            itemKNN, RecentItemKNNRecommender(itemKNN: itemKNN, data: data), TrendingRecommender(data: data), PopularityRecommender(data: data),
             EmbeddingMeanRecommender(data: data, embeddings: embeddings, dimension: dimension),
         ]
     }

@@ -91,6 +91,20 @@ final class RecommenderTests: XCTestCase {
         XCTAssertEqual(scores[2], 2 / (3 * 2 as Float).squareRoot(), accuracy: 1e-5)
     }
 
+    func testRecentItemKNNWeighsItemsByTheirLastPurchase() {
+        let data = TrainingData(catalogue: lines.map(\.stockCode), lines: lines)
+        let knn = ItemKNNRecommender(data: data)
+        let customer = data.customerIndex[1]!
+        // Customer 1 last bought 10001 and 10002 two days before the data's last day, 10003 one
+        // day before: with a one-day half-life they weigh 1/4, 1/4 and 1/2. Each has customer 2
+        // in common with 10004 (pop 1): cosines 1/√3, 1/√2, 1/√2.
+        let recent = RecentItemKNNRecommender(itemKNN: knn, data: data, halfLifeDays: 1)
+        let expected = 0.25 / Float(3).squareRoot() + 0.75 / Float(2).squareRoot() + 1e-6 / 3
+        XCTAssertEqual(recent.scores(customer: customer, excludingPurchased: false)[3], expected, accuracy: 1e-6)
+        let timeless = RecentItemKNNRecommender(itemKNN: knn, data: data, halfLifeDays: .infinity)
+        XCTAssertEqual(timeless.scores(customer: customer, excludingPurchased: true), knn.scores(customer: customer, excludingPurchased: true))
+    }
+
     func testRepeatNeighbourDecaysOlderInvoices() {
         let data = TrainingData(catalogue: lines.map(\.stockCode), lines: lines)
         var parameters = RepeatNeighbourRecommender.Parameters()
@@ -123,7 +137,43 @@ final class RecommenderTests: XCTestCase {
         let tuning = HybridTuning()
         let cases = tuning.buildCases(Evaluation(data: data, test: validation), components: components, track: .all)
         let single = [[Float(1), 0], [0, 1]].map { tuning.meanNDCG(cases, weights: $0) }
-        let (_, best) = tuning.search(cases, componentCount: 2)
+        let (_, best) = tuning.search([cases], componentCount: 2)
         XCTAssertGreaterThanOrEqual(best, single.max()!)
+    }
+
+    func testTuningValidatesOnTheLastBasketAndOnLateDateCutoffs() {
+        let lines = SampleLines.lines
+        var tuning = HybridTuning()
+        tuning.cutoffQuantiles = [0.5, 0.9, 0.9]
+        let splits = tuning.validationSplits(of: lines)
+        let days = lines.map { String($0.date.prefix(10)) }.sorted()
+        XCTAssertEqual(splits.count, 3, "the repeated quantile gives one split, not two: \(splits)")
+        XCTAssertEqual(splits.first, .lastBasket)
+        guard case let .cutoff(middle) = splits[1], case let .cutoff(late) = splits[2] else {
+            return XCTFail("expected two cutoffs after the last basket: \(splits)")
+        }
+        XCTAssertEqual(middle, days[days.count / 2])
+        XCTAssertLessThan(middle, late)
+        XCTAssertGreaterThan(days.filter { $0 >= late }.count, 0, "the late cutoff leaves baskets to validate on")
+        XCTAssertLessThan(days.filter { $0 < late }.count, days.count * 91 / 100)
+    }
+
+    func testSearchTakesOnlyGainsAboveTheMinimum() throws {
+        let lines = SampleLines.lines
+        let (train, _) = DataSplit.lastBasket.apply(to: lines)
+        let (innerTrain, validation) = DataSplit.lastBasket.apply(to: train)
+        let data = TrainingData(catalogue: lines.map(\.stockCode), lines: innerTrain)
+        let components: [any Recommender] = [TopFrequencyRecommender(data: data), ItemKNNRecommender(data: data), TrendingRecommender(data: data)]
+        var tuning = HybridTuning()
+        let cases = [tuning.buildCases(Evaluation(data: data, test: validation), components: components, track: .all)]
+        let single = (0..<3).map { j in tuning.meanNDCG(cases, weights: (0..<3).map { $0 == j ? 1 : 0 }) }
+        tuning.minimumGain = 0
+        let (free, freeNDCG) = tuning.search(cases, componentCount: 3)
+        XCTAssertGreaterThan(free.filter { $0 > 0 }.count, 1, "on the sample a blend beats every single component")
+        XCTAssertGreaterThan(freeNDCG, single.max()!)
+        tuning.minimumGain = 1
+        let (held, heldNDCG) = tuning.search(cases, componentCount: 3)
+        XCTAssertEqual(held.filter { $0 > 0 }.count, 1, "no step doubles NDCG, so the best single component stays")
+        XCTAssertEqual(heldNDCG, single.max()!, accuracy: 1e-12)
     }
 }
