@@ -153,8 +153,10 @@ final class BatchedForward {
             }
         }
         let scale = 1 / Float(headSize).squareRoot()
+        // Counted in vector operations (eight lanes): one sequence's decoding row stays on this
+        // thread, where waking a worker for each block's attention cost more than it saved.
         let averageCost = segments.reduce(0) { $0 + $1.tokens.count * ($1.cache.position + $1.tokens.count) } * headSize * 2
-            / max(1, segments.count)
+            / (8 * max(1, segments.count))
         let scoreRows = scoreRows.pointer
         Parallel.forEachChunkIndexed(segments.count * heads, costPerItem: averageCost) { thread, items in
             let scores = scoreRows + thread * contextLength
