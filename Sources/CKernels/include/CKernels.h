@@ -93,6 +93,17 @@ void finch_q4_gemm(const uint8_t *packed, const uint16_t *scales, const uint16_t
                    const int8_t *xq, const float *xScales, const float *groupSums, ptrdiff_t n,
                    const float *bias, float *y, ptrdiff_t ldy, ptrdiff_t rowBegin, ptrdiff_t rowEnd);
 
+// Attention of one query against a KV cache (decoding): rows of keys and values rowStride floats
+// apart, the head's headSize columns at the pointers given.
+
+/// scores[t] = q · keys[t] for t < positions.
+void finch_attention_scores(const float *q, const float *keys, ptrdiff_t rowStride, ptrdiff_t positions,
+                            ptrdiff_t headSize, float *scores);
+
+/// out[i] = Σ_t weights[t] · values[t][i] for i < headSize.
+void finch_attention_weighted_sum(const float *weights, const float *values, ptrdiff_t rowStride,
+                                  ptrdiff_t positions, ptrdiff_t headSize, float *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,7 +15,7 @@ public final class InferenceSession {
     let residual, normed, attentionOut, projected: FloatBuffer  // [maxT, C]
     let qkv: FloatBuffer        // [maxT, 3C]
     let hidden: FloatBuffer     // [maxT, 4C]
-    let scores: FloatBuffer     // [maxT, maxT], one head at a time
+    let scores: FloatBuffer     // [maxT, maxT], one head at a time; [heads, maxT] when decoding
     public let logits: FloatBuffer  // [V]
 
     public init(weights: InferenceWeights) {
@@ -30,7 +30,7 @@ public final class InferenceSession {
         projected = FloatBuffer(count: t * c)
         qkv = FloatBuffer(count: t * 3 * c)
         hidden = FloatBuffer(count: t * 4 * c)
-        scores = FloatBuffer(count: t * t)
+        scores = FloatBuffer(count: t * max(t, config.headCount))
         logits = FloatBuffer(count: config.vocabSize)
     }
 
@@ -114,6 +114,11 @@ public final class InferenceSession {
         }
         let total = start + n
         let scale = 1 / Float(headSize).squareRoot()
+        if n == 1 {
+            DecodeAttention.attend(query: qkv.pointer, keys: k, values: v, rowStride: c, positions: total, heads: heads,
+                                   headSize: headSize, scale: scale, scratch: scores.pointer, out: attentionOut.pointer)
+            return
+        }
         for h in 0..<heads {
             let q = qkv.pointer + h * headSize
             // scores [n, total] = Q_h [n, d] · K_hᵀ
