@@ -104,6 +104,11 @@ void finch_attention_scores(const float *q, const float *keys, ptrdiff_t rowStri
 void finch_attention_weighted_sum(const float *weights, const float *values, ptrdiff_t rowStride,
                                   ptrdiff_t positions, ptrdiff_t headSize, float *out);
 
+/// y[r] = w[r, :] · x (+ bias[r]) for r in rowBegin..<rowEnd, w float [rows, columns]: the
+/// batch-1 product of a tied float LM head. Each row's result does not depend on the range.
+void finch_f32_row_dots(const float *w, ptrdiff_t columns, const float *x, const float *bias, float *y,
+                        ptrdiff_t rowBegin, ptrdiff_t rowEnd);
+
 #ifdef __cplusplus
 }
 #endif
