@@ -55,7 +55,7 @@ let package = Package(
         // RFC 4180 records, shared by `train prepare --format csv` and the shop's import.
         .target(name: "CSV", swiftSettings: fastMath),
         .target(name: "Tokenizer", dependencies: ["CSV", "Tensor"], swiftSettings: fastMath),
-        .target(name: "GPT", dependencies: ["Tensor", "Tokenizer"], swiftSettings: fastMath),
+        .target(name: "GPT", dependencies: ["Tensor", "Tokenizer", "CKernels"], swiftSettings: fastMath),
         .target(name: "LoRA", dependencies: ["GPT", "Tensor"], swiftSettings: fastMath),
         // The shop: the Online Retail purchase data in SQLite, and the recommenders that read it.
         .target(

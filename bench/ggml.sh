@@ -3,7 +3,7 @@
 # its examples/gpt-2 at 2 threads) and in Finch, fp32 / f16 / Q8_0 / Q5_0 / Q4_1 / Q4_0 against
 # Finch's fp32 / int8 / 4-bit symmetric / 4-bit asymmetric, in one run, with file sizes.
 #
-#   bench/ggml.sh [--ggml-git DIR] [--work DIR] [--tokens N] [--runs N]
+#   bench/ggml.sh [--ggml-git DIR] [--work DIR] [--tokens N] [--runs N] [--threads N]
 #
 # ggml's source comes from a bare git directory (--ggml-git, e.g. a fetched mirror) or, without
 # one, from `git clone https://github.com/ggerganov/ggml`; it is unpacked and built with cmake
@@ -11,20 +11,23 @@
 # The checkpoint is converted here (not with ggml's convert-h5-to-ggml.py, which transposes only
 # mlp.c_proj): ggml's gpt-2 wants every projection as [out, in], Hugging Face's Conv1D stores
 # [in, out], so all four are transposed. Decode-only: a one-token prompt and --tokens new tokens
-# (128), ggml's "ms per token" of its predict time (best of --runs, 3), Finch's decode p50 over
-# --runs runs. ggml's worker threads spin while they wait: on a machine shared with other work its
-# times collapse (seconds per token at a load average of 18 on 2 cores), so measure it idle.
+# (128), ggml's "ms per token" of its predict time and Finch's decode p50, each the best of --runs
+# (3), at --threads (2) threads, and beside them the CPU ms of a token (see cpu_of). ggml's worker
+# threads spin while they wait: on a machine shared with other work its wall times collapse
+# (seconds per token at a load average of 18 on 2 cores) and at 2 threads its CPU time counts the
+# spinning, so on a loaded machine compare CPU ms at --threads 1, and wall times only idle.
 # Needs cmake, a C++ compiler, python3 with numpy and safetensors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ggml_git="" work=/tmp/finch-ggml tokens=128 runs=3
+ggml_git="" work=/tmp/finch-ggml tokens=128 runs=3 threads=2
 while [ $# -gt 0 ]; do
   case "$1" in
     --ggml-git) ggml_git="$2"; shift 2 ;;
     --work) work="$2"; shift 2 ;;
     --tokens) tokens="$2"; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
-    *) echo "usage: bench/ggml.sh [--ggml-git DIR] [--work DIR] [--tokens N] [--runs N]" >&2; exit 2 ;;
+    --threads) threads="$2"; shift 2 ;;
+    *) echo "usage: bench/ggml.sh [--ggml-git DIR] [--work DIR] [--tokens N] [--runs N] [--threads N]" >&2; exit 2 ;;
   esac
 done
 command -v cmake >/dev/null || { echo "error: cmake not found (apt-get install -y cmake)" >&2; exit 1; }
@@ -109,30 +112,47 @@ done
 
 results="$work/results.tsv"
 : > "$results"
+# CPU seconds (user + sys) of a command, its output kept in $work/out. A run of --tokens new tokens
+# minus one of 8 leaves the CPU time of the extra tokens alone: on a loaded machine the wall
+# times stretch with the load, the CPU time of a single thread (--threads 1) hardly does.
+cpu_of() {
+  python3 -c 'import resource, subprocess, sys
+with open(sys.argv[1], "wb") as out: subprocess.run(sys.argv[2:], stdout=out, stderr=subprocess.DEVNULL, check=True)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(usage.ru_utime + usage.ru_stime)' "$work/out" "$@"
+}
+per_token_cpu() { python3 -c "print(1000 * ($1 - $2) / ($tokens - 8))"; }
+minimum() { python3 -c "print(min(float(x) for x in '$*'.split()))"; }
 for type in f32 f16 q8_0 q5_0 q4_1 q4_0; do
   echo "running ggml $type…" >&2
-  best=""
+  walls="" cpus=""
   for _ in $(seq "$runs"); do
-    ms=$("$ggml_bin/gpt-2-backend" -m "$models/ggml-$type.bin" -t 2 -n "$tokens" -p "The" -s 1 2>/dev/null \
-         | sed -n 's/.*predict time = .* ms \/ \([0-9.]*\) ms per token.*/\1/p')
-    best=$(python3 -c "print(min(x for x in [float('$ms')] + ([float('$best')] if '$best' else [])))")
+    long=$(cpu_of "$ggml_bin/gpt-2-backend" -m "$models/ggml-$type.bin" -t "$threads" -n "$tokens" -p "The" -s 1)
+    walls+=" $(sed -n 's/.*predict time = .* ms \/ \([0-9.]*\) ms per token.*/\1/p' "$work/out")"
+    short=$(cpu_of "$ggml_bin/gpt-2-backend" -m "$models/ggml-$type.bin" -t "$threads" -n 8 -p "The" -s 1)
+    cpus+=" $(per_token_cpu "$long" "$short")"
   done
-  printf 'ggml %s\t%s\t%s\n' "$type" "$(stat -c %s "$models/ggml-$type.bin")" "$best" >> "$results"
+  printf 'ggml %s\t%s\t%s\t%s\n' "$type" "$(stat -c %s "$models/ggml-$type.bin")" "$(minimum $walls)" "$(minimum $cpus)" >> "$results"
 done
 for name in slm60m finch-int8 finch-q4-symmetric finch-q4-asymmetric; do
   echo "running Finch $name…" >&2
-  ms=$("$bin/generate" benchmark --checkpoint "$models/$name" --prompt-tokens 1 --new-tokens "$tokens" --repeats "$runs" --json \
-       | python3 -c "import json, sys; print(json.loads(sys.stdin.read())['decode_ms_p50'])")
-  printf 'Finch %s\t%s\t%s\n' "$name" "$(stat -c %s "$models/$name/model.safetensors")" "$ms" >> "$results"
+  walls="" cpus=""
+  for _ in $(seq "$runs"); do
+    long=$(cpu_of "$bin/generate" benchmark --checkpoint "$models/$name" --prompt-tokens 1 --new-tokens "$tokens" --repeats 1 --threads "$threads" --json)
+    walls+=" $(python3 -c "import json; print(json.load(open('$work/out'))['decode_ms_p50'])")"
+    short=$(cpu_of "$bin/generate" benchmark --checkpoint "$models/$name" --prompt-tokens 1 --new-tokens 8 --repeats 1 --threads "$threads" --json)
+    cpus+=" $(per_token_cpu "$long" "$short")"
+  done
+  printf 'Finch %s\t%s\t%s\t%s\n' "$name" "$(stat -c %s "$models/$name/model.safetensors")" "$(minimum $walls)" "$(minimum $cpus)" >> "$results"
 done
 
-python3 - "$results" <<'PY'
+python3 - "$results" "$threads" <<'PY'
 import os, sys
 rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1])]
-print("### slm60m batch-1 decode, 2 threads, one run\n")
+print(f"### slm60m batch-1 decode, {sys.argv[2]} thread(s), one run\n")
 print(f"{os.cpu_count()} cores, load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end\n")
-print("| engine, weights | file MB | decode ms/token |")
-print("| --- | --- | --- |")
-for name, size, ms in rows:
-    print(f"| {name.replace('slm60m', 'fp32')} | {int(size) / 1e6:.1f} | {float(ms):.2f} |")
+print("| engine, weights | file MB | decode ms/token (wall) | CPU ms/token |")
+print("| --- | --- | --- | --- |")
+for name, size, ms, cpu in rows:
+    print(f"| {name.replace('slm60m', 'fp32')} | {int(size) / 1e6:.1f} | {float(ms):.2f} | {float(cpu):.2f} |")
 PY

@@ -4,6 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
 static inline ptrdiff_t min_index(ptrdiff_t a, ptrdiff_t b) { return a < b ? a : b; }
 
 /// binary32 → binary16, round to nearest even; overflow saturates to ±65504 rather than ±inf
@@ -199,28 +203,63 @@ void finch_q4_dequantize(const uint8_t *packed, const uint16_t *scales, const ui
     }
 }
 
+/// One block's codes of `count` ≤ 32 values (zero past them) with scale max|x| / 127, its sum
+/// returned. Full blocks take the AVX2 path: its conversion rounds to nearest even like lrintf.
+static float prepare_block(const float *input, ptrdiff_t count, int8_t *codes, float *scale) {
+#if defined(__AVX2__)
+    if (count == 32) {
+        const __m256 signMask = _mm256_set1_ps(-0.0f);
+        __m256 v[4], largest = _mm256_setzero_ps(), sum = _mm256_setzero_ps();
+        for (int k = 0; k < 4; k++) {
+            v[k] = _mm256_loadu_ps(input + 8 * k);
+            largest = _mm256_max_ps(largest, _mm256_andnot_ps(signMask, v[k]));
+            sum = _mm256_add_ps(sum, v[k]);
+        }
+        __m128 m = _mm_max_ps(_mm256_castps256_ps128(largest), _mm256_extractf128_ps(largest, 1));
+        m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+        m = _mm_max_ss(m, _mm_movehdup_ps(m));
+        float top = _mm_cvtss_f32(m);
+        *scale = top / 127.0f;
+        __m256 inverse = _mm256_set1_ps(top > 0 ? 127.0f / top : 0.0f);
+        __m256i q0 = _mm256_cvtps_epi32(_mm256_mul_ps(v[0], inverse)), q1 = _mm256_cvtps_epi32(_mm256_mul_ps(v[1], inverse));
+        __m256i q2 = _mm256_cvtps_epi32(_mm256_mul_ps(v[2], inverse)), q3 = _mm256_cvtps_epi32(_mm256_mul_ps(v[3], inverse));
+        // The packs work per 128-bit lane: the permute restores column order.
+        __m256i bytes = _mm256_packs_epi16(_mm256_packs_epi32(q0, q1), _mm256_packs_epi32(q2, q3));
+        bytes = _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+        _mm256_storeu_si256((__m256i *)codes, bytes);
+        __m128 s = _mm_add_ps(_mm256_castps256_ps128(sum), _mm256_extractf128_ps(sum, 1));
+        s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+        s = _mm_add_ss(s, _mm_movehdup_ps(s));
+        return _mm_cvtss_f32(s);
+    }
+#endif
+    float largest = 0, sum = 0;
+    for (ptrdiff_t i = 0; i < count; i++) {
+        largest = fmaxf(largest, fabsf(input[i]));
+        sum += input[i];
+    }
+    float inverse = largest > 0 ? 127.0f / largest : 0.0f;
+    *scale = largest / 127.0f;
+    for (ptrdiff_t i = 0; i < count; i++) codes[i] = (int8_t)lrintf(input[i] * inverse);
+    // Past the last column the codes are zero, so the padding nibbles add nothing.
+    for (ptrdiff_t i = count; i < 32; i++) codes[i] = 0;
+    return sum;
+}
+
 void finch_q4_prepare_input(const float *x, ptrdiff_t n, ptrdiff_t columns, ptrdiff_t groupSize,
                             int8_t *xq, float *xScales, float *groupSums) {
     ptrdiff_t blocks = (columns + 31) / 32, groups = (columns + groupSize - 1) / groupSize;
-    ptrdiff_t stride = finch_q4_input_stride(columns);
+    ptrdiff_t stride = finch_q4_input_stride(columns), blocksPerGroup = groupSize / 32;
     for (ptrdiff_t j = 0; j < n; j++) {
         const float *input = x + j * columns;
         int8_t *codes = xq + j * stride;
+        float *sums = groupSums + j * groups;
+        for (ptrdiff_t g = 0; g < groups; g++) sums[g] = 0;
         for (ptrdiff_t b = 0; b < blocks; b++) {
-            ptrdiff_t begin = b * 32, end = min_index(begin + 32, columns);
-            float largest = 0;
-            for (ptrdiff_t i = begin; i < end; i++) largest = fmaxf(largest, fabsf(input[i]));
-            float scale = largest / 127.0f, inverse = largest > 0 ? 127.0f / largest : 0.0f;
-            xScales[j * blocks + b] = scale;
-            for (ptrdiff_t i = begin; i < end; i++) codes[i] = (int8_t)lrintf(input[i] * inverse);
-            // Past the last column the codes are zero, so the padding nibbles add nothing.
-            for (ptrdiff_t i = end; i < begin + 32; i++) codes[i] = 0;
+            ptrdiff_t begin = b * 32;
+            sums[b / blocksPerGroup] += prepare_block(input + begin, min_index(32, columns - begin), codes + begin,
+                                                      xScales + j * blocks + b);
         }
         for (ptrdiff_t i = blocks * 32; i < stride; i++) codes[i] = 0;
-        for (ptrdiff_t g = 0; g < groups; g++) {
-            float sum = 0;
-            for (ptrdiff_t i = g * groupSize, end = min_index(i + groupSize, columns); i < end; i++) sum += input[i];
-            groupSums[j * groups + g] = sum;
-        }
     }
 }

@@ -65,25 +65,16 @@ public struct Q4Matrix: QuantizedWeight {
         let halves = outFeatures * groups * 2
         let storage = QuantizedBytes(owning: [outFeatures * rowBytes, halves] + (scheme == .asymmetric ? [halves] : []))
         let (rowStride, columnStride) = layout == .conv1D ? (1, outFeatures) : (inFeatures, 1)
-        let nonFiniteCounts = UnsafeMutablePointer<Int>.allocate(capacity: Parallel.coreCount)
-        defer { nonFiniteCounts.deallocate() }
-        nonFiniteCounts.initialize(repeating: 0, count: Parallel.coreCount)
         let packed = UnsafeMutableRawPointer(mutating: storage.parts[0]).assumingMemoryBound(to: UInt8.self)
         let scales = UnsafeMutableRawPointer(mutating: storage.parts[1]).assumingMemoryBound(to: UInt16.self)
         let minimums = scheme == .asymmetric
             ? UnsafeMutableRawPointer(mutating: storage.parts[2]).assumingMemoryBound(to: UInt16.self) : nil
         let withMinimum: Int32 = scheme == .asymmetric ? 1 : 0
-        Parallel.forEachChunkIndexed(outFeatures, costPerItem: inFeatures * (searchScale ? 40 : 2)) { chunk, range in
-            nonFiniteCounts[chunk] = finch_q4_quantize(
+        try quantizeRowChunks(rows: outFeatures, columns: inFeatures, costPerRow: inFeatures * (searchScale ? 40 : 2)) { range in
+            finch_q4_quantize(
                 weight + range.lowerBound * rowStride, rowStride, columnStride, range.count, inFeatures, groupSize,
                 withMinimum, searchScale ? 1 : 0, packed + range.lowerBound * rowBytes,
                 scales + range.lowerBound * groups, minimums.map { $0 + range.lowerBound * groups })
-        }
-        let counts = (0..<Parallel.coreCount).map { nonFiniteCounts[$0] }
-        guard !counts.contains(-1) else { throw QuantizationError("out of memory quantizing a \(inFeatures)×\(outFeatures) weight") }
-        let nonFinite = counts.reduce(0, +)
-        guard nonFinite == 0 else {
-            throw QuantizationError("cannot quantize a \(inFeatures)×\(outFeatures) weight with \(nonFinite) non-finite values")
         }
         self.rows = outFeatures
         self.columns = inFeatures

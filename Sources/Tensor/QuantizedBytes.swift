@@ -55,3 +55,19 @@ func forEachQuantizedRowRange(rows: Int, byteCount: Int, inputRows: Int, threads
         if begin < end { body(begin..<end) }
     }
 }
+
+/// Quantizes the rows of a `columns` × `rows` weight in contiguous chunks over the cores:
+/// `quantize(range)` fills those output rows and returns the non-finite weights it met, or −1
+/// when it ran out of memory. Throws naming the weight's shape unless every chunk succeeded.
+func quantizeRowChunks(rows: Int, columns: Int, costPerRow: Int, _ quantize: (Range<Int>) -> Int) throws {
+    let results = UnsafeMutablePointer<Int>.allocate(capacity: Parallel.coreCount)
+    defer { results.deallocate() }
+    results.initialize(repeating: 0, count: Parallel.coreCount)
+    Parallel.forEachChunkIndexed(rows, costPerItem: costPerRow) { chunk, range in results[chunk] = quantize(range) }
+    let counts = (0..<Parallel.coreCount).map { results[$0] }
+    guard !counts.contains(-1) else { throw QuantizationError("out of memory quantizing a \(columns)×\(rows) weight") }
+    let nonFinite = counts.reduce(0, +)
+    guard nonFinite == 0 else {
+        throw QuantizationError("cannot quantize a \(columns)×\(rows) weight with \(nonFinite) non-finite values")
+    }
+}

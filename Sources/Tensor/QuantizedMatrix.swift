@@ -77,19 +77,12 @@ public struct QuantizedMatrix: Sendable {
         let storage = QuantizedBytes(owning: [outFeatures * inFeatures, outFeatures * groups * MemoryLayout<Float>.size])
         // Element (r, i) — output r, input i — sits at r * rowStride + i * columnStride.
         let (rowStride, columnStride) = layout == .conv1D ? (1, outFeatures) : (inFeatures, 1)
-        let nonFiniteCounts = UnsafeMutablePointer<Int>.allocate(capacity: Parallel.coreCount)
-        defer { nonFiniteCounts.deallocate() }
-        nonFiniteCounts.initialize(repeating: 0, count: Parallel.coreCount)
         let values = UnsafeMutableRawPointer(mutating: storage.parts[0]).assumingMemoryBound(to: Int8.self)
         let scales = UnsafeMutableRawPointer(mutating: storage.parts[1]).assumingMemoryBound(to: Float.self)
-        Parallel.forEachChunkIndexed(outFeatures, costPerItem: inFeatures) { chunk, range in
-            nonFiniteCounts[chunk] = finch_q8_quantize(
+        try quantizeRowChunks(rows: outFeatures, columns: inFeatures, costPerRow: inFeatures) { range in
+            finch_q8_quantize(
                 weight + range.lowerBound * rowStride, rowStride, columnStride, range.count, inFeatures, groupSize,
                 values + range.lowerBound * inFeatures, scales + range.lowerBound * groups)
-        }
-        let nonFinite = (0..<Parallel.coreCount).reduce(0) { $0 + nonFiniteCounts[$1] }
-        guard nonFinite == 0 else {
-            throw QuantizationError("cannot quantize a \(inFeatures)×\(outFeatures) weight with \(nonFinite) non-finite values")
         }
         self.rows = outFeatures
         self.columns = inFeatures

@@ -95,6 +95,11 @@ void finch_q4_gemm(const uint8_t *packed, const uint16_t *scales, const uint16_t
                    const int8_t *xq, const float *xScales, const float *groupSums, ptrdiff_t n,
                    const float *bias, float *y, ptrdiff_t ldy, ptrdiff_t rowBegin, ptrdiff_t rowEnd);
 
+/// y[r] = w[r, :] · x (+ bias[r]) for r in rowBegin..<rowEnd, w float [rows, columns]: the
+/// batch-1 product of a tied float LM head. Each row's result does not depend on the range.
+void finch_f32_row_dots(const float *w, ptrdiff_t columns, const float *x, const float *bias, float *y,
+                        ptrdiff_t rowBegin, ptrdiff_t rowEnd);
+
 #ifdef __cplusplus
 }
 #endif
