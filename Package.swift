@@ -173,7 +173,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
         .testTarget(name: "RecommendTests", dependencies: ["Recommend", "Store"], exclude: ["Fixtures"]),
         .testTarget(name: "EmbeddingTests", dependencies: ["Embedding", "Tensor", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "NarrativeTests", dependencies: ["Narrative", "Store", "Recommend"]),
+        .testTarget(name: "NarrativeTests", dependencies: ["Narrative", "Store", "Recommend", "GPT", "Tokenizer", "TestSupport"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
