@@ -5,11 +5,17 @@ import Tokenizer
 import XCTest
 @testable import Narrative
 
-/// `scripts/narrator --quick` end to end on the 40k-row sample with the executables `swift test`
-/// built: database, index, corpus, both training stages, int8 quantisation and the brief voice.
+/// `scripts/narrator --quick` end to end on the 40k-row sample: database, index, corpus, both
+/// training stages, int8 quantisation and the brief voice. It runs the executables in
+/// `FINCH_TEST_BIN` (scripts/test passes its release build: a debug build spends minutes
+/// embedding the catalogue alone), or those `swift test` built.
 final class NarratorPipelineTests: XCTestCase {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
+
+    static var executables: String {
+        ProcessInfo.processInfo.environment["FINCH_TEST_BIN"] ?? ProgramRun.productsDirectory().path
+    }
 
     func testQuickPipelineWritesAnInt8NarratorThatLearnedAndWritesOnlyKnownSlots() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("finch-narrator-\(UUID().uuidString)")
@@ -18,7 +24,7 @@ final class NarratorPipelineTests: XCTestCase {
         let out = directory.appendingPathComponent("narrator").path
         let script = Self.repository.appendingPathComponent("scripts/narrator").path
         let run = try ProgramRun.run("/bin/bash", [script, "--quick", "--pretrain-steps", "5", "--out", out], timeout: 900,
-                                     environment: ["FINCH_BIN": ProgramRun.productsDirectory().path])
+                                     environment: ["FINCH_BIN": Self.executables])
         XCTAssertFalse(run.timedOut, run.output)
         XCTAssertEqual(run.status, 0, run.output)
         guard run.status == 0 else { return }
@@ -63,7 +69,7 @@ final class NarratorPipelineTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: adapter + "/adapter_config.json"))
         let prompt = directory.appendingPathComponent("prompt.txt")
         try Data(prompts[0].utf8).write(to: prompt)
-        let voiced = try ProgramRun.run(try ProgramRun.executable("generate"),
+        let voiced = try ProgramRun.run(Self.executables + "/generate",
                                         ["--checkpoint", out, "--lora", adapter, "--prompt-file", prompt.path,
                                          "--temperature", "0", "--max-new-tokens", "24"], timeout: 120)
         XCTAssertEqual(voiced.status, 0, voiced.output)
