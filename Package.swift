@@ -178,7 +178,8 @@ let package = Package(
         .testTarget(name: "RecommendTests", dependencies: ["Recommend", "Store"], exclude: ["Fixtures"]),
         .testTarget(name: "EmbeddingTests", dependencies: ["Embedding", "Tensor", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(
-            name: "NarrativeTests", dependencies: ["Narrative", "Store", "Recommend", "GPT", "LoRA", "Tokenizer", "Tensor"]
+            name: "NarrativeTests",
+            dependencies: ["Narrative", "Store", "Recommend", "GPT", "LoRA", "Tokenizer", "Tensor", "TestSupport"]
         ),
         .testTarget(
             name: "ServerTests",

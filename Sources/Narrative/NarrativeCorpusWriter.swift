@@ -87,6 +87,10 @@ public struct NarrativeCorpusWriter {
             "Fans of the <with> often reach for the <product> next, <customers> of them to date.",
             "Bought the <with>? So did <customers> who then added the <product>.",
             "The <product> and your <with> travel together in the baskets of <customers>.",
+            "Customers who picked the <with>, <customers> in all, also took home the <product>.",
+            "Complete your <with> with the <product>, a pairing <customers> chose.",
+            "With the <with> in your basket, the <product> follows: <customers> did just that.",
+            "The <with> you bought is often joined by the <product>, as <customers> found.",
         ]
         case .similar: [
             "If you liked the <to>, the <product> is in the same spirit.",
@@ -106,6 +110,10 @@ public struct NarrativeCorpusWriter {
             "An old favourite: you have ordered the <product> <times>.",
             "Your <product> again, which you have bought <times> already.",
             "You keep coming back for the <product>, <times> to date.",
+            "The <product> never stays long in your basket: <times> so far.",
+            "A staple for you: the <product>, bought <times>.",
+            "You know the <product> well, having ordered it <times>.",
+            "Stock up on the <product> again; you have bought it <times>.",
         ]
         // Once or twice is not yet a habit.
         case .boughtBefore: [
@@ -114,6 +122,11 @@ public struct NarrativeCorpusWriter {
             "Running low on the <product>? You have picked it up <times>.",
             "You tried the <product> <times>; here it is again.",
             "Liked the <product>? You have bought it <times> so far.",
+            "Back for more? You have picked up the <product> <times> already.",
+            "The <product> again: you have ordered it <times>.",
+            "You have had the <product> <times>, and it is ready when you are.",
+            "Still on your list: the <product>, bought <times> so far.",
+            "Another round of the <product>? You bought it <times> before.",
         ]
         case .trending: [
             "The <product> is flying off the shelves: <orders> in the last 30 days.",

@@ -22,6 +22,9 @@ extension NarrativeCorpusWriter {
             "<customers> pair the <with> with the <product>, <price>.",
             "Add the <product> to your <with> for <price>, like <customers>.",
             "The <product> (<price>) joins the <with> in the baskets of <customers>.",
+            "<customers> bought the <product> (<price>) alongside the <with>.",
+            "The <product>, <price>, a favourite of <customers> with the <with>.",
+            "Pairs with your <with>: the <product>, <price>, as <customers> agree.",
         ]
         case .similar: [
             "Like your <to>: the <product>, <price>.",
@@ -35,6 +38,10 @@ extension NarrativeCorpusWriter {
             "The <product> again, bought <times> before, for <price>.",
             "Your <product>, ordered <times>, is <price>.",
             "Bought <times> already: the <product>, <price>.",
+            "Another <product> for <price>, after ordering it <times>.",
+            "Restock: the <product> at <price>, ordered <times>.",
+            "Ordered <times> before, the <product> is <price>.",
+            "For your next order: the <product>, bought <times>, <price>.",
         ]
         case .trending: [
             "Trending: the <product>, <orders> in the last 30 days, <price>.",

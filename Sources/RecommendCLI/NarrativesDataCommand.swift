@@ -41,8 +41,11 @@ struct NarrativesDataCommand: ParsableCommand {
     @Option(help: "The narratives' style: narrator (one to three sentences) or brief (one short sentence).")
     var voice = NarrativeVoice.narrator.rawValue
 
-    @Flag(help: "Also write pretrain-train.jsonl (the catalogue's product text and the training narratives as whole documents) and pretrain-val.jsonl (the validation ones), every token scored.")
+    @Flag(help: "Also write pretrain-train.jsonl and pretrain-val.jsonl: each example's prompt and narrative as one document, every token scored.")
     var pretrainingText = false
+
+    @Flag(help: "Also write catalogue.jsonl: every product's description, name, price and attributes as a document, every token scored.")
+    var catalogueText = false
 
     @Option(help: "Seed of the narrative writer.")
     var seed: UInt64 = 0
@@ -102,14 +105,17 @@ struct NarrativesDataCommand: ParsableCommand {
             try AtomicFile.write(train, to: (out as NSString).appendingPathComponent("train.jsonl"))
             try AtomicFile.write(validation, to: (out as NSString).appendingPathComponent("val.jsonl"))
             if pretrainingText {
-                // The catalogue first: the product text every customer's sheet draws on.
+                try AtomicFile.write(pretrainTrain, to: (out as NSString).appendingPathComponent("pretrain-train.jsonl"))
+                try AtomicFile.write(pretrainValidation, to: (out as NSString).appendingPathComponent("pretrain-val.jsonl"))
+                print("wrote \(out)/pretrain-train.jsonl and \(out)/pretrain-val.jsonl (the examples as whole documents)")
+            }
+            if catalogueText {
                 var catalogue = Data()
                 for text in dataset.catalogueText() {
                     catalogue += try encoder.encode(NarrativeDataset.Example(prompt: "", completion: text)) + Data("\n".utf8)
                 }
-                try AtomicFile.write(catalogue + pretrainTrain, to: (out as NSString).appendingPathComponent("pretrain-train.jsonl"))
-                try AtomicFile.write(pretrainValidation, to: (out as NSString).appendingPathComponent("pretrain-val.jsonl"))
-                print("wrote \(out)/pretrain-train.jsonl (\(dataset.catalogue.count) products and the training narratives) and \(out)/pretrain-val.jsonl")
+                try AtomicFile.write(catalogue, to: (out as NSString).appendingPathComponent("catalogue.jsonl"))
+                print("wrote \(out)/catalogue.jsonl (\(dataset.catalogue.count) products)")
             }
             print("wrote \(out)/train.jsonl (\(counts.train) examples) and \(out)/val.jsonl (\(counts.validation)) from \(ids.count) customers, split \(dataSplit)")
         }

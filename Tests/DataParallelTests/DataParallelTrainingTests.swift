@@ -1,6 +1,7 @@
 import Foundation
 import GPT
 import Tensor
+import TestSupport
 import XCTest
 
 /// `mpirun -np 2 train` against one process: the same global batch gives the same model.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `--threads`, `FINCH_NUM_THREADS` and the affinity mask, as the built `train` applies them.

@@ -1,31 +1,40 @@
 import Foundation
 import XCTest
 
-/// The built `train` and `mpirun`, and running them with a time limit.
-enum ProgramRun {
-    struct Result {
-        let status: Int32
-        let output: String
-        let timedOut: Bool
+/// The built executables and `mpirun`, and running them with a time limit.
+public enum ProgramRun {
+    public struct Result {
+        public let status: Int32
+        public let output: String
+        public let timedOut: Bool
     }
 
-    /// `train` from the products directory the test bundle was built into (`.build/<triple>/debug`).
-    static func trainExecutable() throws -> String {
+    /// `train` from the products directory the test bundle was built into.
+    public static func trainExecutable() throws -> String { try executable("train") }
+
+    /// The products directory the test bundle was built into (`.build/<triple>/debug`), where
+    /// `swift test` also builds the package's executables.
+    public static func productsDirectory() -> URL {
         let bundle = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).resolvingSymlinksInPath()
         var directory = bundle.deletingLastPathComponent()
         // On macOS the arguments name xctest inside Xcode; the bundle sits in the products directory.
         if !FileManager.default.fileExists(atPath: directory.appendingPathComponent("train").path) {
             directory = Bundle(for: BundleMarker.self).bundleURL.deletingLastPathComponent()
         }
-        let path = directory.appendingPathComponent("train").path
+        return directory
+    }
+
+    /// An executable of the package, built beside the test bundle.
+    public static func executable(_ name: String) throws -> String {
+        let path = productsDirectory().appendingPathComponent(name).path
         guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw RunFailure(description: "\(path) is not built; run `swift build --product train` first")
+            throw RunFailure(description: "\(path) is not built; run `swift build --product \(name)` first")
         }
         return path
     }
 
     /// `mpirun` on PATH; without it the tests fail (scripts/setup installs it), never skip.
-    static func mpirun() throws -> String {
+    public static func mpirun() throws -> String {
         for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
             let path = "\(directory)/mpirun"
             if FileManager.default.isExecutableFile(atPath: path) { return path }
@@ -35,10 +44,10 @@ enum ProgramRun {
 
     /// mpirun's flags for the tests: two ranks on however few cores, as root in CI containers,
     /// over shared memory and loopback only.
-    static let mpirunFlags = ["--oversubscribe", "--allow-run-as-root", "--mca", "btl", "self,vader,tcp",
+    public static let mpirunFlags = ["--oversubscribe", "--allow-run-as-root", "--mca", "btl", "self,vader,tcp",
                               "--mca", "btl_tcp_if_include", "lo", "--mca", "oob_tcp_if_include", "lo"]
 
-    static func run(_ executable: String, _ arguments: [String], timeout: Double,
+    public static func run(_ executable: String, _ arguments: [String], timeout: Double,
                     environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -66,8 +75,9 @@ enum ProgramRun {
     }
 }
 
-struct RunFailure: Error, CustomStringConvertible {
-    let description: String
+public struct RunFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(description: String) { self.description = description }
 }
 
 private final class BundleMarker {}
