@@ -77,9 +77,10 @@ public struct GroundingChecker: Sendable {
         let allowed = Set([item.stockCode] + history.map(\.stockCode) + item.reasons.compactMap(\.citedStockCode))
         report.productMentions = found.count
         for mention in found {
-            if allowed.contains(mention.stockCode) {
+            let code = resolve(mention, words: scanned.words, item: item.stockCode, allowed: allowed)
+            if allowed.contains(code) {
                 report.allowedProductMentions += 1
-                required.see(product: mention.stockCode, in: &report)
+                required.see(product: code, in: &report)
             } else {
                 report.added += 1
                 report.problems.append("names \(products[mention.stockCode]?.name ?? mention.stockCode), which is neither recommended nor the customer's")
@@ -118,6 +119,18 @@ public struct GroundingChecker: Sendable {
         }
         required.reportMissing(in: &report, names: { products[$0]?.name ?? $0 })
         return report
+    }
+
+    /// The stock code a mention names. The data has names several stock codes share (one
+    /// product re-coded, a colour variant with the same description): such a name names the
+    /// recommended product if it is one of them, else an allowed one, else the first.
+    private func resolve(_ mention: Mention, words: [String], item: String, allowed: Set<String>) -> String {
+        guard !allowed.contains(mention.stockCode) || mention.stockCode != item else { return mention.stockCode }
+        let named = words[mention.words]
+        let sharing = (formsByFirstWord[named.first ?? ""] ?? []).filter { $0.words.elementsEqual(named) }.map(\.stockCode)
+        if sharing.contains(item) { return item }
+        if allowed.contains(mention.stockCode) { return mention.stockCode }
+        return sharing.first(where: allowed.contains) ?? mention.stockCode
     }
 
     /// Prices out first (so `£12.75` is not also the numbers 12 and 75), then lower-case words.

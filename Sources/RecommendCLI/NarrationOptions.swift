@@ -18,13 +18,23 @@ struct NarrationOptions: ParsableArguments {
     @Flag(help: "Greedy decoding instead of the narrator's sampling.")
     var greedy = false
 
+    @Option(help: "Sampling temperature (default \(Narrator.defaultSampling.temperature)).")
+    var temperature: Float?
+
+    @Option(help: "Top-k of the sampling, 0 off (default \(Narrator.defaultSampling.topK)).")
+    var topK: Int?
+
+    @Option(help: "Nucleus top-p of the sampling (default \(Narrator.defaultSampling.topP)).")
+    var topP: Float?
+
     @Option(help: "GPT-2 vocabulary directory when the narrator directory has none; default: the project's data/gpt2.")
     var vocab: String?
 
     /// The flags given, for `--narrate`'s check that none is given without it.
     var givenFlags: [String] {
         [narrator.map { _ in "--narrator" }, voice.map { _ in "--voice" }, seed.map { _ in "--seed" },
-         greedy ? "--greedy" : nil, vocab.map { _ in "--vocab" }].compactMap { $0 }
+         greedy ? "--greedy" : nil, vocab.map { _ in "--vocab" }, temperature.map { _ in "--temperature" },
+         topK.map { _ in "--top-k" }, topP.map { _ in "--top-p" }].compactMap { $0 }
     }
 
     var directory: String { narrator ?? NarratorModel.defaultDirectory }
@@ -34,7 +44,23 @@ struct NarrationOptions: ParsableArguments {
         voice.map { choice in choice.firstIndex(of: "=").map { String(choice[..<$0]) } ?? choice }
     }
 
-    var sampling: SamplingParameters? { greedy ? .greedy : nil }
+    /// The sampling asked for: greedy, the narrator's default with any of the three changed, or nil (the default).
+    var sampling: SamplingParameters? {
+        if greedy { return .greedy }
+        guard temperature != nil || topK != nil || topP != nil else { return nil }
+        var parameters = Narrator.defaultSampling
+        if let temperature { parameters.temperature = temperature }
+        if let topK { parameters.topK = topK }
+        if let topP { parameters.topP = topP }
+        return parameters
+    }
+
+    func validate() throws {
+        if greedy, temperature != nil || topK != nil || topP != nil {
+            throw ValidationError("--greedy takes no --temperature, --top-k or --top-p")
+        }
+        if let problem = sampling?.problem { throw ValidationError(problem) }
+    }
 
     /// Loads the narrator with only the chosen voice, checking against `catalogue`.
     func load(catalogue: [Product]) throws -> Narrator {

@@ -35,6 +35,26 @@ final class GroundingCheckerTests: XCTestCase {
         XCTAssertEqual(checker.mentions(in: "a white metal lanterns shop").map(\.stockCode), [], "whole words only")
     }
 
+    /// The data has names several stock codes share: such a name is the recommended product (or
+    /// the customer's) when one of the codes is, whichever the catalogue lists first.
+    func testANameSharedByTwoStockCodesIsTheAllowedOne() {
+        let twin = NarrativeFixtures.product("22423B", "REGENCY CAKESTAND 3 TIER", 11.95)
+        for catalogue in [NarrativeFixtures.catalogue + [twin], [twin] + NarrativeFixtures.catalogue] {
+            let checker = GroundingChecker(catalogue: catalogue)
+            let text = "41 customers who bought the White Hanging Heart T-Light Holder also took the Regency Cakestand 3 Tier, £12.75."
+            let report = checker.check(text, item: item, history: history)
+            XCTAssertTrue(report.passes, "\(report.problems)")
+            XCTAssertEqual(report.productPrecision, 1)
+            let twinItem = RecommendedItem(stockCode: twin.stockCode, name: twin.name, price: twin.price, score: 1,
+                                           reasons: [.boughtTogether(with: NarrativeFixtures.heart.stockCode, customers: 41)])
+            let twinReport = checker.check(text.replacingOccurrences(of: "£12.75", with: "£11.95"), item: twinItem, history: history)
+            XCTAssertTrue(twinReport.passes, "\(twinReport.problems)")
+            XCTAssertFalse(checker.check("The Regency Cakestand 3 Tier, £2.08.", item: RecommendedItem(
+                stockCode: NarrativeFixtures.jumboBag.stockCode, name: NarrativeFixtures.jumboBag.name, price: 2.08, score: 1, reasons: []),
+                                         history: []).passes, "a name neither code of which is allowed is still caught")
+        }
+    }
+
     func testAnInventedProductIsCaught() {
         let report = check("41 customers who bought the White Hanging Heart T-Light Holder also took the Regency Cakestand 3 Tier and the Jumbo Bag Red Retrospot, £12.75.")
         XCTAssertFalse(report.passes)
