@@ -108,7 +108,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "GPT", "Tokenizer", "Store", "Recommend", "Embedding",
+                "GPT", "Tokenizer", "Store", "Recommend", "Embedding", "Narrative",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
@@ -119,7 +119,7 @@ let package = Package(
         .executableTarget(
             name: "Serve",
             dependencies: [
-                "Server", "GPT", "CommandLineSupport", "Store", "Recommend", "Embedding",
+                "Server", "GPT", "CommandLineSupport", "Store", "Recommend", "Embedding", "Narrative",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -190,7 +190,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "GPT", "Tokenizer", "Store", "Recommend", "Embedding", "TestSupport",
+                "Server", "GPT", "Tokenizer", "Store", "Recommend", "Embedding", "Narrative", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
