@@ -42,6 +42,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Accounts: bcrypt password hashes (only the HummingbirdBcrypt product, plain C) and HS256 JWTs.
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
     ],
     targets: [
         .systemLibrary(
@@ -60,7 +63,10 @@ let package = Package(
         // The shop: the Online Retail purchase data in SQLite, and the recommenders that read it.
         .target(
             name: "Store",
-            dependencies: ["CSV", "CLZMA", "Tensor", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "CSV", "CLZMA", "Tensor", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ],
             swiftSettings: fastMath
         ),
         .target(
@@ -102,8 +108,9 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "GPT", "Tokenizer",
+                "GPT", "Tokenizer", "Store", "Recommend", "Embedding", "Narrative",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -112,7 +119,7 @@ let package = Package(
         .executableTarget(
             name: "Serve",
             dependencies: [
-                "Server", "GPT", "CommandLineSupport",
+                "Server", "GPT", "CommandLineSupport", "Store", "Recommend", "Embedding", "Narrative",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -184,8 +191,10 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "GPT", "Tokenizer",
+                "Server", "GPT", "Tokenizer", "Store", "Recommend", "Embedding", "Narrative", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),

@@ -24,32 +24,40 @@ public struct ServerConfiguration: Sendable {
 /// model loading that runs beside the listening server (so /health answers 503 meanwhile).
 public enum ServerApplication {
     /// - Parameters:
-    ///   - loadModel: runs once the server listens; the server fails if it throws.
+    ///   - loadModel: runs once the server listens; the server fails if it throws. nil serves no
+    ///     completion model (the completion routes answer 503 saying so).
+    ///   - shop: the shop API under `/api` (`serve --db`); nil leaves it out.
     ///   - onListening: receives the bound port.
     public static func make(
         configuration: ServerConfiguration,
         logger: Logger,
         metrics: ServerMetrics = ServerMetrics(),
         host: ModelHost = ModelHost(),
-        loadModel: @escaping @Sendable () async throws -> LanguageModel,
+        loadModel: (@Sendable () async throws -> LanguageModel)?,
+        shop: ShopConfiguration? = nil,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = Router(context: FinchRequestContext.self)
         router.add(middleware: ErrorMiddleware(metrics: metrics))
         if let apiKey = configuration.apiKey { router.add(middleware: APIKeyMiddleware(apiKey: apiKey)) }
-        HealthRoute.add(to: router, host: host)
+        if loadModel == nil { host.markAbsent() }
+        HealthRoute.add(to: router, isReady: { (loadModel == nil || host.scheduler != nil) && (shop.map { $0.host.services != nil } ?? true) })
         ModelsRoute.add(to: router, host: host, started: Int(Date().timeIntervalSince1970))
         CompletionsRoute.add(to: router, host: host)
         TokenizeRoutes.add(to: router, host: host)
         MetricsRoute.add(to: router, metrics: metrics)
+        if let shop { ShopRoutes.add(to: router, shop: shop.host) }
 
         var app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "finch"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
-        app.addServices(ModelLoadingService(host: host, parallel: configuration.parallel, metrics: metrics,
-                                            logger: logger, load: loadModel))
+        if let loadModel {
+            app.addServices(ModelLoadingService(host: host, parallel: configuration.parallel, metrics: metrics,
+                                                logger: logger, load: loadModel))
+        }
+        if let shop { app.addServices(ShopLoadingService(configuration: shop, logger: logger)) }
         return app
     }
 }
