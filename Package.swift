@@ -42,6 +42,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Accounts: bcrypt password hashes (only the HummingbirdBcrypt product, plain C) and HS256 JWTs.
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
     ],
     targets: [
         .systemLibrary(
@@ -60,7 +63,10 @@ let package = Package(
         // The shop: the Online Retail purchase data in SQLite, and the recommenders that read it.
         .target(
             name: "Store",
-            dependencies: ["CSV", "CLZMA", "Tensor", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "CSV", "CLZMA", "Tensor", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ],
             swiftSettings: fastMath
         ),
         .target(
@@ -98,8 +104,9 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "GPT", "Tokenizer",
+                "GPT", "Tokenizer", "Store", "Recommend", "Embedding",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -108,7 +115,7 @@ let package = Package(
         .executableTarget(
             name: "Serve",
             dependencies: [
-                "Server", "GPT", "CommandLineSupport",
+                "Server", "GPT", "CommandLineSupport", "Store", "Recommend", "Embedding",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -177,8 +184,10 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "GPT", "Tokenizer",
+                "Server", "GPT", "Tokenizer", "Store", "Recommend", "Embedding", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),

@@ -25,6 +25,7 @@ public final class ShopRecommender: Sendable {
     private let itemKNN: ItemKNNRecommender
     private let embeddingMean: EmbeddingMeanRecommender
     private let trending: TrendingRecommender
+    private let recentInterest: RecentInterest
     /// Cold start: trending and popularity, each max-normalised, summed. [items]
     private let coldStartScores: [Float]
     /// A trending reason is cited only for items ordered at least this often in the last 30 days.
@@ -48,35 +49,68 @@ public final class ShopRecommender: Sendable {
         itemKNN = methods["itemknn"] as! ItemKNNRecommender
         embeddingMean = methods["minilm-mean"] as! EmbeddingMeanRecommender
         trending = methods["trending"] as! TrendingRecommender
+        recentInterest = RecentInterest(data: data, coPurchases: itemKNN.coPurchases, embeddings: embeddingMean.embeddings,
+                                        dimension: embeddingMean.dimension)
         let popular = HybridRecommender.normalised(data.popularity)
         coldStartScores = zip(HybridRecommender.normalised(trending.itemScores), popular).map { $0 + $1 }
     }
 
     /// The top `k` items for customer `id` by `method`; an unknown customer gets the cold-start
     /// answer. With `excludePurchased`, nothing the customer bought before is recommended.
-    public func recommend(customer id: Int, k: Int, excludePurchased: Bool = false, method: String = "hybrid") throws -> CustomerRecommendations {
+    /// `clicked` (stock codes, newest first) is the customer's recent interest on the site
+    /// (`RecentInterest`): its co-purchases and look-alikes rise, for known and cold-start customers.
+    public func recommend(customer id: Int, k: Int, excludePurchased: Bool = false, method: String = "hybrid",
+                         clicked: [String] = []) throws -> CustomerRecommendations {
         guard k >= 1, k <= data.itemCount else {
             throw RecommendError("--k: \(k) is out of range (1...\(data.itemCount), the catalogue's size)")
         }
         guard let recommender = methods[method] else {
             throw RecommendError("--method: unknown method \"\(method)\" (one of \(Self.methodNames.joined(separator: ", ")))")
         }
+        let clickedItems = recentInterest.items(clicked)
         guard let c = data.customerIndex[id] else {
-            let top = TopK.select(coldStartScores, k: k)
+            let scores = withInterest(coldStartScores, clicked: clickedItems)
+            let top = TopK.select(scores, k: k)
             return CustomerRecommendations(customer: id, coldStart: true, items: top.map { item in
-                var reasons: [Reason] = []
+                var reasons = clickReasons(clicked: clickedItems, item: item)
                 if trending.ordersLast30Days[item] > 0 { reasons.append(.trending(orders30d: trending.ordersLast30Days[item])) }
                 reasons.append(.popular(customers: Int(data.popularity[item])))
-                return self.item(item, score: coldStartScores[item], reasons: reasons)
+                return self.item(item, score: scores[item], reasons: reasons)
             })
         }
         let excluded = excludePurchased ? Set(data.items(ofCustomer: c).map { Int($0) }) : []
-        let scores = recommender.scores(customer: c, excludingPurchased: excludePurchased)
+        let scores = withInterest(recommender.scores(customer: c, excludingPurchased: excludePurchased), clicked: clickedItems)
         let top = TopK.select(scores, k: k, excluding: excluded)
         let closest = embeddingMean.closestPurchases(customer: c, items: top)
         return CustomerRecommendations(customer: id, coldStart: false, items: zip(top, closest).map {
-            item($0, score: scores[$0], reasons: reasons(customer: c, item: $0, closestPurchase: $1))
+            var reasons = reasons(customer: c, item: $0, closestPurchase: $1)
+            if !reasons.contains(where: { if case .boughtTogether = $0 { true } else { false } }) {
+                reasons.insert(contentsOf: clickReasons(clicked: clickedItems, item: $0), at: 0)
+            }
+            return item($0, score: scores[$0], reasons: reasons)
         })
+    }
+
+    /// `scores` max-normalised plus the click interest; `scores` as they are without clicks.
+    private func withInterest(_ scores: [Float], clicked: [Int]) -> [Float] {
+        guard !clicked.isEmpty else { return scores }
+        let interest = recentInterest.scores(clicked: clicked)
+        return zip(HybridRecommender.normalised(scores), interest).map { $0 + $1 }
+    }
+
+    /// Unit-length description embeddings in `data.items` order. [items, dimension]
+    public var embeddings: [Float] { embeddingMean.embeddings }
+    public var dimension: Int { embeddingMean.dimension }
+
+    /// The `k` products trending now (time-decayed orders), with their orders in the last 30 days.
+    public func trendingItems(k: Int) -> [(stockCode: String, orders30d: Int)] {
+        TopK.select(trending.itemScores, k: min(k, data.itemCount)).map { (data.items[$0], trending.ordersLast30Days[$0]) }
+    }
+
+    /// Bought together with a clicked product, when one was.
+    private func clickReasons(clicked: [Int], item: Int) -> [Reason] {
+        guard let link = recentInterest.strongestLink(clicked: clicked, item: item) else { return [] }
+        return [.boughtTogether(with: data.items[link.item], customers: link.customers)]
     }
 
     /// The evidence for recommending `item` to training customer `c`, strongest kinds first.

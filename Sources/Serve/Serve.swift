@@ -1,5 +1,6 @@
 import ArgumentParser
 import CommandLineSupport
+import Embedding
 import Foundation
 import GPT
 import Hummingbird
@@ -8,17 +9,27 @@ import Server
 import Tokenizer
 
 /// `serve`: Finch's HTTP server — OpenAI-compatible completions (llama.cpp's endpoints) on a
-/// checkpoint, with Prometheus metrics.
+/// checkpoint, with Prometheus metrics; with `--db`, the shop API (accounts, recommendations,
+/// history, interactions, search) under `/api`.
 @main
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve a checkpoint over HTTP: /v1/completions (streaming), /tokenize, /detokenize, /health, /v1/models, /metrics.")
+        abstract: "Serve a checkpoint over HTTP: /v1/completions (streaming), /tokenize, /detokenize, /health, /v1/models, /metrics; with --db, the shop API under /api.")
 
     static let defaultCheckpoint = "checkpoints/narrator"
 
-    @Option(help: "Checkpoint directory for completions (float or int8); default \(Serve.defaultCheckpoint) when it exists.")
+    @Option(help: "Checkpoint directory for completions (float or int8); default \(Serve.defaultCheckpoint) when it exists (with --db, none: the shop alone).")
     var checkpoint: String?
+
+    @Option(help: "Shop database (`recommend import` + `recommend index`): serves the shop API under /api. Upgraded to this build's schema on open.")
+    var db: String?
+
+    @Option(help: "Sentence-embedding model folder the index was built with (search queries); default \(ModelLocation.defaultRelativePath).")
+    var model: String?
+
+    @Option(help: "HS256 key for the shop's access tokens, read from this file (at least 32 bytes). Without it a random key is made at each start, so a restart signs everyone out.")
+    var jwtSecretFile: String?
 
     @Flag(help: "Quantize a float checkpoint to int8 weights as it loads.")
     var int8 = false
@@ -52,10 +63,11 @@ struct Serve: AsyncParsableCommand {
                 throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")) (got \(logLevel))")
             }
             let checkpoint = try resolveCheckpoint()
-            // Fail before listening on what is quick to check: the config and the vocabulary.
-            _ = try Checkpoint.loadConfig(directory: checkpoint)
+            // Fail before listening on what is quick to check: the config, the vocabulary, the shop's files.
+            if let checkpoint { _ = try Checkpoint.loadConfig(directory: checkpoint) }
             let tokenizer = try GPT2Tokenizer(directory: try VocabularyLocation.resolve(vocab))
             let configuration = ServerConfiguration(host: host, port: port, apiKey: try resolveAPIKey(), parallel: parallel)
+            let shop = try shopConfiguration()
 
             LoggingSystem.bootstrap { label in
                 var handler = StreamLogHandler.standardError(label: label)
@@ -64,22 +76,57 @@ struct Serve: AsyncParsableCommand {
             }
             let logger = Logger(label: "finch.serve")
             let quantize = int8 ? LoadQuantization(format: .int8) : nil
+            var loadModel: (@Sendable () async throws -> LanguageModel)?
+            if let checkpoint {
+                loadModel = { try await onOwnThread { try LanguageModel.load(checkpoint: checkpoint, tokenizer: tokenizer, quantize: quantize) } }
+            }
+            let loading = [checkpoint, db].compactMap { $0 }.joined(separator: " and ")
             let app = ServerApplication.make(
-                configuration: configuration, logger: logger,
-                loadModel: { try await onOwnThread { try LanguageModel.load(checkpoint: checkpoint, tokenizer: tokenizer, quantize: quantize) } },
+                configuration: configuration, logger: logger, loadModel: loadModel, shop: shop,
                 onListening: { port in
-                    logger.info("listening on http://\(configuration.host):\(port) (loading \(checkpoint))")
+                    logger.info("listening on http://\(configuration.host):\(port) (loading \(loading))")
                 })
             try await app.runService()
         }
     }
 
-    private func resolveCheckpoint() throws -> String {
+    /// The completion checkpoint; nil when the server is only the shop (`--db` and no checkpoint).
+    private func resolveCheckpoint() throws -> String? {
         if let checkpoint { return checkpoint }
         guard FileManager.default.fileExists(atPath: Serve.defaultCheckpoint + "/config.json") else {
+            if db != nil { return nil }
             throw ValidationError("--checkpoint is required: there is no \(Serve.defaultCheckpoint) (scripts/narrator builds it)")
         }
         return Serve.defaultCheckpoint
+    }
+
+    private func shopConfiguration() throws -> ShopConfiguration? {
+        guard let db else {
+            if model != nil || jwtSecretFile != nil { throw ValidationError("--model and --jwt-secret-file need --db (the shop database)") }
+            return nil
+        }
+        guard FileManager.default.fileExists(atPath: db) else {
+            throw ValidationError("--db \(db): no shop database there; `recommend import --csv FILE --db \(db)` creates it")
+        }
+        let model = ModelLocation.resolve(model)
+        guard FileManager.default.fileExists(atPath: model + "/config.json") else {
+            throw ValidationError("--model \(model): no sentence-embedding model there (scripts/setup-minilm downloads all-MiniLM-L6-v2)")
+        }
+        let secret = try resolveJWTSecret()
+        return ShopConfiguration(load: { try await ShopServices.load(databasePath: db, modelDirectory: model, jwtSecret: secret) })
+    }
+
+    private func resolveJWTSecret() throws -> [UInt8] {
+        guard let jwtSecretFile else { return TokenIssuer.randomSecret() }
+        guard let data = FileManager.default.contents(atPath: jwtSecretFile) else {
+            throw ValidationError("--jwt-secret-file \(jwtSecretFile): cannot read it")
+        }
+        var bytes = [UInt8](data)
+        while let last = bytes.last, last == 10 || last == 13 { bytes.removeLast() }
+        guard bytes.count >= TokenIssuer.minimumSecretBytes else {
+            throw ValidationError("--jwt-secret-file \(jwtSecretFile): the key must have at least \(TokenIssuer.minimumSecretBytes) bytes (got \(bytes.count)); `head -c 48 /dev/urandom | base64 > FILE` makes one")
+        }
+        return bytes
     }
 
     private func resolveAPIKey() throws -> String? {

@@ -31,6 +31,9 @@ public struct APIError: Error, Sendable, Equatable {
     static let loading = APIError(status: .serviceUnavailable, message: "The model is still loading.",
                                   type: "unavailable_error", code: "model_loading")
 
+    static let noModel = APIError(status: .serviceUnavailable, message: "This server has no completion model: start `serve` with --checkpoint DIR.",
+                                  type: "unavailable_error", code: "no_model")
+
     static func notFound(_ method: HTTPRequest.Method, _ path: String) -> APIError {
         APIError(status: .notFound, message: "No route \(method.rawValue) \(path).", type: "not_found_error")
     }

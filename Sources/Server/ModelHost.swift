@@ -2,6 +2,7 @@
 /// llama.cpp's does), then ready with its scheduler.
 public final class ModelHost: Sendable {
     private let state = Locked<GenerationScheduler?>(nil)
+    private let absent = Locked(false)
 
     public init() {}
 
@@ -11,9 +12,14 @@ public final class ModelHost: Sendable {
 
     public var scheduler: GenerationScheduler? { state.withLock { $0 } }
 
-    /// The scheduler, or the 503 error object while the model loads.
+    /// The server runs without a completion model (`serve --db` alone serves the shop).
+    func markAbsent() {
+        absent.withLock { $0 = true }
+    }
+
+    /// The scheduler, or the 503 error object while the model loads (or when there is none).
     func requireScheduler() throws -> GenerationScheduler {
-        guard let scheduler else { throw APIError.loading }
+        guard let scheduler else { throw absent.withLock({ $0 }) ? APIError.noModel : APIError.loading }
         return scheduler
     }
 }

@@ -20,11 +20,19 @@ import GRDB
 /// - `recommender_index(id = 1, model, dimension, purchase_lines, products, data_from, data_to,
 ///   hybrid_weights, built_at)` — what the index was built from (to notice an import since) and the
 ///   hybrid's weights as JSON with the data period they were fit on.
+///
+/// Version 3 (the shop API's accounts and activity, written by `serve` and `recommend user add`):
+/// - `users(username, role, customer_id, password_hash, created_at)` — `role` is `customer` (its
+///   username is the customer id as text) or `admin` (no customer); bcrypt hashes only;
+/// - `interactions(id, customer_id, type, stock_code, query, created_at)` — product clicks and
+///   searches, which the next recommendations use;
+/// - `served_recommendations(id, customer_id, served_at, items)` — every recommendations answer,
+///   its items as JSON (`[{"stock_code", "name", "narrative"}]`), for the history.
 public enum ShopSchema {
     /// The version a database written by this build has.
     public static var version: Int { migrationNames.count }
 
-    static let migrationNames = ["v1-purchases", "v2-recommender-index"]
+    static let migrationNames = ["v1-purchases", "v2-recommender-index", "v3-accounts-activity"]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -80,6 +88,36 @@ public enum ShopSchema {
                     hybrid_weights TEXT NOT NULL,
                     built_at TEXT NOT NULL
                 );
+                """)
+        }
+        migrator.registerMigration(migrationNames[2]) { db in
+            // Customer ids are not foreign keys here: an interaction or served answer may belong to
+            // a customer without purchases (cold start), and an import rewrites `customers`.
+            try db.execute(sql: """
+                CREATE TABLE users (
+                    username TEXT PRIMARY KEY NOT NULL,
+                    role TEXT NOT NULL CHECK (role IN ('customer', 'admin')),
+                    customer_id INTEGER UNIQUE,
+                    password_hash TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    CHECK ((role = 'customer') = (customer_id IS NOT NULL))
+                ) WITHOUT ROWID;
+                CREATE TABLE interactions (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    customer_id INTEGER NOT NULL,
+                    type TEXT NOT NULL CHECK (type IN ('product_click', 'search')),
+                    stock_code TEXT,
+                    query TEXT,
+                    created_at TEXT NOT NULL
+                );
+                CREATE INDEX interactions_by_customer ON interactions(customer_id, id);
+                CREATE TABLE served_recommendations (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    customer_id INTEGER NOT NULL,
+                    served_at TEXT NOT NULL,
+                    items TEXT NOT NULL
+                );
+                CREATE INDEX served_by_customer ON served_recommendations(customer_id, id);
                 """)
         }
         return migrator

@@ -27,18 +27,18 @@ final class OpenAPITests: XCTestCase {
     }
 
     func testRouterAndDocumentHaveTheSameRoutes() async throws {
-        for shop in [false] {
-            let router = ServerApplication.makeRouter(configuration: ServerConfiguration(shop: shop),
-                                                      metrics: ServerMetrics(), host: ModelHost())
+        for shop in [nil, Self.unloadedShop] {
+            let router = Self.router(shop: shop)
+            let name = shop == nil ? "without a shop" : "with a shop"
             let registered = Set(router.routes.map { "\($0.method.rawValue) \($0.path)" })
-            let paths = try XCTUnwrap(OpenAPIDocument.object(shop: shop)["paths"] as? [String: [String: Any]])
+            let paths = try XCTUnwrap(OpenAPIDocument.object(shop: shop != nil)["paths"] as? [String: [String: Any]])
             let documented = Set(paths.flatMap { path, operations in operations.keys.map { "\($0.uppercased()) \(path)" } })
-            XCTAssertEqual(Set(router.routes.map { "\($0.path)" }), Set(paths.keys), "paths (shop: \(shop))")
-            XCTAssertEqual(documented.subtracting(registered).sorted(), [], "documented routes the router lacks (shop: \(shop))")
+            XCTAssertEqual(Set(router.routes.map { "\($0.path)" }), Set(paths.keys), "paths \(name)")
+            XCTAssertEqual(documented.subtracting(registered).sorted(), [], "documented routes the router lacks \(name)")
             // A method registered beyond the documented ones may only be the 405 of a known path.
             let refusals = registered.subtracting(documented).sorted()
             guard !refusals.isEmpty else { continue }
-            let server = try await TestServer.start(shop: shop)
+            let server = try await RouterServer.start(router)
             for route in refusals {
                 let parts = route.split(separator: " ", maxSplits: 1).map(String.init)
                 let path = parts[1].replacingOccurrences(of: "{id}", with: "17850").replacingOccurrences(of: "{code}", with: "85123A")
@@ -104,7 +104,7 @@ final class OpenAPITests: XCTestCase {
         XCTAssertEqual(none.status, 404)
         await plain.stop()
 
-        let server = try await TestServer.start(apiKey: "secret", shop: true)
+        let server = try await RouterServer.start(Self.router(shop: Self.unloadedShop, apiKey: "secret"))
         let page = try await HTTPTestClient.request(port: server.port, "GET", "/")
         XCTAssertEqual(page.status, 200, "the page is public even with --api-key")
         XCTAssertEqual(page.headers["content-type"], "text/html; charset=utf-8")
@@ -120,7 +120,17 @@ final class OpenAPITests: XCTestCase {
         }
         let document = try await HTTPTestClient.request(port: server.port, "GET", "/openapi.json")
         XCTAssertEqual(document.status, 200)
+        XCTAssertNotNil((try document.json()["paths"] as? [String: Any])?["/api/token"], "a shop server documents its shop routes")
         await server.stop()
+    }
+
+    /// A shop whose services never load: its routes are registered, which is all the route list
+    /// and the page need.
+    static let unloadedShop = ShopConfiguration(load: { throw HTTPTestError("this test server loads no shop") })
+
+    static func router(shop: ShopConfiguration?, apiKey: String? = nil) -> Router<FinchRequestContext> {
+        ServerApplication.makeRouter(configuration: ServerConfiguration(apiKey: apiKey), metrics: ServerMetrics(),
+                                     host: ModelHost(), servesCompletions: true, shop: shop)
     }
 
     /// The JSON schema of `method path`'s answer with `status`, through a `$ref`'d response if any.

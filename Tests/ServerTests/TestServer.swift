@@ -30,7 +30,7 @@ final class TestServer: @unchecked Sendable {
         tokenizer: tokenizer)
 
     /// Starts the server; `loadModel` defaults to handing over the tiny model at once.
-    static func start(apiKey: String? = nil, parallel: Int = 4, shop: Bool = false,
+    static func start(apiKey: String? = nil, parallel: Int = 4,
                       loadModel: (@Sendable () async throws -> LanguageModel)? = nil) async throws -> TestServer {
         let model = tinyModel
         let metrics = ServerMetrics()
@@ -38,7 +38,7 @@ final class TestServer: @unchecked Sendable {
         var logger = Logger(label: "finch.test")
         logger.logLevel = .warning
         let app = ServerApplication.make(
-            configuration: ServerConfiguration(host: "127.0.0.1", port: 0, apiKey: apiKey, parallel: parallel, shop: shop),
+            configuration: ServerConfiguration(host: "127.0.0.1", port: 0, apiKey: apiKey, parallel: parallel),
             logger: logger, metrics: metrics,
             loadModel: loadModel ?? { model },
             onListening: { port in portContinuation.yield(port) })

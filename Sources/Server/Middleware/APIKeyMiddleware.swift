@@ -2,6 +2,7 @@ import Hummingbird
 
 /// `--api-key`: every route but the public ones needs `Authorization: Bearer <key>`, as llama.cpp's
 /// server asks (health and the model list stay open so load balancers and clients can probe).
+/// The shop's `/api` routes carry their own bearer tokens (JWTs), so the key does not apply there.
 struct APIKeyMiddleware: RouterMiddleware {
     typealias Context = FinchRequestContext
     let expected: [UInt8]
@@ -13,7 +14,7 @@ struct APIKeyMiddleware: RouterMiddleware {
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if Self.publicPaths.contains(request.uri.path) { return try await next(request, context) }
+        if Self.publicPaths.contains(request.uri.path) || request.uri.path.hasPrefix("/api/") { return try await next(request, context) }
         guard let header = request.headers[.authorization], Self.constantTimeEqual(Array(header.utf8), expected) else {
             throw APIError.invalidAPIKey
         }
