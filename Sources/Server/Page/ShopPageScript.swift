@@ -236,7 +236,7 @@ async function search(event) {
     const answer = await api("/api/search?k=10&q=" + encodeURIComponent(query));
     $("search-results").replaceChildren(...answer.items.map((item, i) => card(item, "s" + i)));
     setStatus("search-status", answer.fallback_reason
-      ? "No close match — showing trending products instead: " + answer.fallback_reason
+      ? answer.fallback_reason
       : answer.items.length + " products match “" + answer.query + "”.");
     $("search-status").classList.toggle("fallback-reason", Boolean(answer.fallback_reason));
     if (state.customer !== null) {
