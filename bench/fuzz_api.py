@@ -51,6 +51,7 @@ def main():
     parser.add_argument("--db")
     parser.add_argument("--bin", default=shop_fixture.release_binaries())
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--checkpoint", help="completion checkpoint (default: an untrained tiny GPT made with `train`)")
     args = parser.parse_args()
 
     work = tempfile.mkdtemp(prefix="finch-fuzz-api-")
@@ -66,8 +67,9 @@ def main():
             shop_fixture.add_user(database, customer=customer, bin_dir=args.bin)
         log_path = os.path.join(work, "serve.log")
         server = shop_fixture.Server(database, bin_dir=args.bin, narrator="", log=open(log_path, "w"),
-                                     extra=["--checkpoint", tiny_checkpoint(args.bin, work)]).wait_ready()
+                                     extra=["--checkpoint", args.checkpoint or tiny_checkpoint(args.bin, work)]).wait_ready()
         token = shop_fixture.sign_in(server.url, *admin)
+        five_hundreds_before = server_errors(server.url)  # /health's 503s while loading
         command = [args.schemathesis, "run", f"{server.url}/openapi.json", "--url", server.url,
                    "-H", f"Authorization: Bearer {token}", "--checks", "not_a_server_error",
                    "--max-time", str(args.max_time), "--seed", str(args.seed), "--workers", "2",
@@ -75,7 +77,7 @@ def main():
         finished = subprocess.run(command, capture_output=True, text=True, timeout=args.max_time * 3 + 300)
         output = finished.stdout + finished.stderr
         print(output[-6000:], file=sys.stderr)
-        five_hundreds = server_errors(server.url)
+        five_hundreds = server_errors(server.url) - five_hundreds_before
         alive = server.process.poll() is None
         server.stop()
         result = {"schemathesis_exit": finished.returncode, "server_5xx": five_hundreds, "server_alive": alive,
