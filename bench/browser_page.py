@@ -15,7 +15,7 @@ CARDS = "#recs .card"
 
 
 def drive(url, username, password, screenshot=None, timeout=120, search_query="red lantern", admin=False):
-    browser = Browser()
+    browser = Browser(width=1100, height=1250)
     try:
         return _scenario(browser, url.rstrip("/"), username, password, screenshot, timeout, search_query, admin)
     finally:
@@ -84,7 +84,7 @@ def _scenario(browser, origin, username, password, screenshot, timeout, search_q
 
     if screenshot:
         browser.evaluate("window.scrollTo(0, 0)")
-        browser.screenshot(screenshot)
+        browser.screenshot(screenshot, whole_page=False)
 
     browser.call("Emulation.setDeviceMetricsOverride", width=390, height=844, deviceScaleFactor=1, mobile=True)
     time.sleep(0.3)

@@ -159,8 +159,8 @@ class Browser:
             self.call("Input.dispatchKeyEvent", type=kind, key="Enter", code="Enter", windowsVirtualKeyCode=13,
                       **({"text": "\r"} if kind == "keyDown" else {}))
 
-    def screenshot(self, path):
-        data = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)["data"]
+    def screenshot(self, path, whole_page=True):
+        data = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=whole_page)["data"]
         temp = path + ".tmp"
         with open(temp, "wb") as f:
             f.write(base64.b64decode(data))

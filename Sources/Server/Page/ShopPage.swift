@@ -92,6 +92,12 @@ td.number, th.number { text-align: right; }
       <select id="customer"></select>
     </section>
 
+    <section aria-labelledby="recs-title">
+      <h2 id="recs-title">Recommended for you</h2>
+      <p id="recs-status" class="status" aria-live="polite"></p>
+      <ul id="recs" class="cards" aria-label="Recommendations" aria-busy="false"></ul>
+    </section>
+
     <section aria-labelledby="search-title">
       <h2 id="search-title">Search the catalog</h2>
       <form id="search-form" class="row" role="search">
@@ -103,12 +109,6 @@ td.number, th.number { text-align: right; }
       </form>
       <p id="search-status" class="status" aria-live="polite"></p>
       <ul id="search-results" class="cards" aria-label="Search results"></ul>
-    </section>
-
-    <section aria-labelledby="recs-title">
-      <h2 id="recs-title">Recommended for you</h2>
-      <p id="recs-status" class="status" aria-live="polite"></p>
-      <ul id="recs" class="cards" aria-label="Recommendations" aria-busy="false"></ul>
     </section>
 
     <section aria-labelledby="history-title">

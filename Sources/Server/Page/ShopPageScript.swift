@@ -126,11 +126,11 @@ function setNarrative(node, text, fallback) {
 function reasonText(item) {
   const phrases = (item.reasons || []).map((r) => {
     switch (r.kind) {
-      case "bought-together": return r.customers + " customers who bought item " + r.with + " also bought this.";
+      case "bought-together": return r.customers + (r.customers === 1 ? " customer" : " customers") + " who bought item " + r.with + " also bought this.";
       case "similar": return "Like item " + r.to + " you bought.";
       case "bought-before": return "You have bought this " + r.times + (r.times === 1 ? " time." : " times.");
       case "trending": return "Ordered " + r.orders_30d + " times in the last 30 days.";
-      case "popular": return "Bought by " + r.customers + " customers.";
+      case "popular": return "Bought by " + r.customers + (r.customers === 1 ? " customer." : " customers.");
       default: return "";
     }
   }).filter(Boolean);
