@@ -76,8 +76,12 @@ let package = Package(
         ),
         // Sentence embeddings (all-MiniLM-L6-v2 and other BERT sentence-transformers) on Tensor's kernels.
         .target(name: "Embedding", dependencies: ["Tensor"], swiftSettings: fastMath),
-        // Grounded recommendation narratives: fact sheets, the delexicalised corpus, the grounding checker.
-        .target(name: "Narrative", dependencies: ["Store", "Recommend", "Tensor"], swiftSettings: fastMath),
+        // Grounded recommendation narratives: fact sheets, the delexicalised corpus, the grounding checker,
+        // and the narrator that writes them (a GPT model with LoRA voices, batched a page at once).
+        .target(
+            name: "Narrative", dependencies: ["Store", "Recommend", "Tensor", "GPT", "LoRA", "Tokenizer"],
+            swiftSettings: fastMath
+        ),
         // Open MPI loaded at run time (see Sources/CMPI/MPIRuntime.c for why not linked).
         .target(name: "CMPI", path: "Sources/CMPI"),
         .target(name: "DataParallel", dependencies: ["CMPI", "GPT"], swiftSettings: fastMath),
@@ -104,7 +108,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "GPT", "Tokenizer", "Store", "Recommend", "Embedding",
+                "GPT", "Tokenizer", "Store", "Recommend", "Embedding", "Narrative",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
@@ -115,7 +119,7 @@ let package = Package(
         .executableTarget(
             name: "Serve",
             dependencies: [
-                "Server", "GPT", "CommandLineSupport", "Store", "Recommend", "Embedding",
+                "Server", "GPT", "CommandLineSupport", "Store", "Recommend", "Embedding", "Narrative",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -124,7 +128,7 @@ let package = Package(
         .executableTarget(
             name: "RecommendCLI",
             dependencies: [
-                "Embedding", "Recommend", "Store", "Tensor", "CommandLineSupport", "Narrative", "Tokenizer",
+                "Embedding", "Recommend", "Store", "Tensor", "CommandLineSupport", "Narrative", "Tokenizer", "GPT",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -180,11 +184,13 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
         .testTarget(name: "RecommendTests", dependencies: ["Recommend", "Store"], exclude: ["Fixtures"]),
         .testTarget(name: "EmbeddingTests", dependencies: ["Embedding", "Tensor", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "NarrativeTests", dependencies: ["Narrative", "Store", "Recommend"]),
+        .testTarget(
+            name: "NarrativeTests", dependencies: ["Narrative", "Store", "Recommend", "GPT", "LoRA", "Tokenizer", "Tensor"]
+        ),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "GPT", "Tokenizer", "Store", "Recommend", "Embedding", "TestSupport",
+                "Server", "GPT", "Tokenizer", "Store", "Recommend", "Embedding", "Narrative", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),

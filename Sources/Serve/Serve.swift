@@ -5,6 +5,7 @@ import Foundation
 import GPT
 import Hummingbird
 import Logging
+import Narrative
 import Server
 import Tokenizer
 
@@ -27,6 +28,12 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "Sentence-embedding model folder the index was built with (search queries); default \(ModelLocation.defaultRelativePath).")
     var model: String?
+
+    @Option(help: "Narrator checkpoint for the shop's narratives (narrate=true); default \(NarratorModel.defaultDirectory) when it exists.")
+    var narrator: String?
+
+    @Option(help: "A narrator voice as NAME=ADAPTER_DIR (repeatable); default: every adapter under the narrator's voices/.")
+    var voice: [String] = []
 
     @Option(help: "HS256 key for the shop's access tokens, read from this file (at least 32 bytes). Without it a random key is made at each start, so a restart signs everyone out.")
     var jwtSecretFile: String?
@@ -102,7 +109,9 @@ struct Serve: AsyncParsableCommand {
 
     private func shopConfiguration() throws -> ShopConfiguration? {
         guard let db else {
-            if model != nil || jwtSecretFile != nil { throw ValidationError("--model and --jwt-secret-file need --db (the shop database)") }
+            if model != nil || jwtSecretFile != nil || narrator != nil || !voice.isEmpty {
+                throw ValidationError("--model, --narrator, --voice and --jwt-secret-file need --db (the shop database)")
+            }
             return nil
         }
         guard FileManager.default.fileExists(atPath: db) else {
@@ -113,7 +122,29 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--model \(model): no sentence-embedding model there (scripts/setup-minilm downloads all-MiniLM-L6-v2)")
         }
         let secret = try resolveJWTSecret()
-        return ShopConfiguration(load: { try await ShopServices.load(databasePath: db, modelDirectory: model, jwtSecret: secret) })
+        let narrator = try narratorLocation()
+        return ShopConfiguration(load: {
+            try await ShopServices.load(databasePath: db, modelDirectory: model, narrator: narrator, jwtSecret: secret)
+        })
+    }
+
+    /// `--narrator` (or the default directory when it exists) with its `--voice` adapters.
+    private func narratorLocation() throws -> NarratorLocation? {
+        var voices: [String: String] = [:]
+        for entry in voice {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw ValidationError("--voice \(entry): expected NAME=ADAPTER_DIR")
+            }
+            guard voices[parts[0]] == nil else { throw ValidationError("--voice \(parts[0]) is given twice") }
+            voices[parts[0]] = parts[1]
+        }
+        let directory = narrator ?? (FileManager.default.fileExists(atPath: NarratorModel.defaultDirectory + "/config.json") ? NarratorModel.defaultDirectory : nil)
+        guard let directory else {
+            if !voices.isEmpty { throw ValidationError("--voice needs a narrator: --narrator DIR (there is no \(NarratorModel.defaultDirectory))") }
+            return nil
+        }
+        return NarratorLocation(directory: directory, voices: voices.isEmpty ? nil : voices, vocabulary: try VocabularyLocation.resolve(vocab))
     }
 
     private func resolveJWTSecret() throws -> [UInt8] {

@@ -1,11 +1,14 @@
 import Foundation
 import Hummingbird
+import Narrative
 import Recommend
 import Store
 
-/// `GET /api/customers/{id}/recommendations?top_n=12`: `recommend query`'s answer for that
-/// customer (an unknown id gets the cold-start answer), with their recent product clicks as
-/// interest (`RecentInterest`). Every answer is recorded in the customer's history before it is sent.
+/// `GET /api/customers/{id}/recommendations?top_n=12&narrate=true&stream=true&voice=NAME`:
+/// `recommend query`'s answer for that customer (an unknown id gets the cold-start answer), with
+/// their recent product clicks as interest (`RecentInterest`); with `narrate=true`, a grounded
+/// narrative per item from the narrator (`NarrationScheduler`), whole or streamed as server-sent
+/// events. Every answer is recorded in the customer's history.
 enum RecommendationsRoute {
     /// Clicks older than the most recent this many do not move the ranking.
     static let recentClicks = 20
@@ -15,16 +18,33 @@ enum RecommendationsRoute {
             let id = try ShopParameters.pathInteger("id", context: context)
             try context.requireAccess(toCustomer: id)
             let topN = try ShopParameters.integer("top_n", in: request, default: 12, range: 1...100)
-            if try ShopParameters.boolean("narrate", in: request) || ShopParameters.boolean("stream", in: request) {
-                throw APIError(status: .serviceUnavailable, message: "This server has no narrator: narrate=true and stream=true need `serve --narrator DIR`.",
-                               type: "unavailable_error", param: "narrate", code: "narrator_unavailable")
+            let narrate = try ShopParameters.boolean("narrate", in: request)
+            let stream = try ShopParameters.boolean("stream", in: request)
+            let voice = request.uri.queryParameters.get("voice").map { String($0) }
+            guard narrate || (!stream && voice == nil) else {
+                throw APIError.invalidRequest("stream=true and voice need narrate=true.", param: stream ? "stream" : "voice")
             }
             let services = try shop.require()
             let answer = try recommendations(for: id, topN: topN, services: services)
-            try services.database.recordServed(customer: id, items: answer.items.map {
-                ServedItem(stockCode: $0.stockCode, name: $0.name, narrative: nil)
-            })
-            return JSONResponse.make(answer)
+            guard narrate else {
+                try services.database.recordServed(customer: id, items: answer.items.map {
+                    ServedItem(stockCode: $0.stockCode, name: $0.name, narrative: nil)
+                })
+                return JSONResponse.make(answer)
+            }
+            guard let narration = services.narration else {
+                throw APIError(status: .serviceUnavailable, message: "This server has no narrator: narrate=true needs `serve --narrator DIR`.",
+                               type: "unavailable_error", param: "narrate", code: "narrator_unavailable")
+            }
+            do {
+                _ = try narration.narrator.model.weights(voice: voice)
+            } catch {
+                throw APIError.invalidRequest("\(error)", param: "voice")
+            }
+            let narratives = try narration.narratives(customer: id, items: answer.items, voice: voice)
+            return stream
+                ? NarratedRecommendations.stream(answer, narratives: narratives, database: services.database)
+                : try await NarratedRecommendations.whole(answer, narratives: narratives, database: services.database)
         }
     }
 

@@ -13,9 +13,12 @@ public struct ShopServices: Sendable {
     public let tokens: TokenIssuer
     /// A search answer falls back to trending products when no product is at least this close.
     public let searchMinimumCosine: Float
+    /// The narrator (`serve --narrator`); nil answers `narrate=true` with 503.
+    public let narration: ShopNarration?
 
     public init(database: ShopDatabase, accounts: ShopAccounts, recommender: ShopRecommender,
-                embedQuery: @escaping @Sendable (String) throws -> [Float], tokens: TokenIssuer, searchMinimumCosine: Float = 0.35) {
+                embedQuery: @escaping @Sendable (String) throws -> [Float], tokens: TokenIssuer, searchMinimumCosine: Float = 0.35,
+                narration: ShopNarration? = nil) {
         self.database = database
         self.accounts = accounts
         self.recommender = recommender
@@ -23,6 +26,7 @@ public struct ShopServices: Sendable {
         self.embedQuery = embedQuery
         self.tokens = tokens
         self.searchMinimumCosine = searchMinimumCosine
+        self.narration = narration
     }
 }
 

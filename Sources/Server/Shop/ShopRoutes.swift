@@ -45,7 +45,8 @@ struct ShopLoadingService: Service {
     func run() async throws {
         let services = try await configuration.load()
         configuration.host.ready(services)
-        logger.info("shop loaded: \(services.database.path), \(services.recommender.data.customerCount) customers, \(services.recommender.data.itemCount) products")
+        logger.info("shop loaded: \(services.database.path), \(services.recommender.data.customerCount) customers, \(services.recommender.data.itemCount) products\(services.narration.map { ", narrator \($0.narrator.model.directory)" } ?? "")")
         try? await gracefulShutdown()
+        services.narration?.scheduler.shutdown()
     }
 }

@@ -1,0 +1,160 @@
+import Foundation
+import GPT
+import Store
+import Tokenizer
+
+/// One narrative of a page: the tokens the narrator wrote, their delexicalised text, and what
+/// is served (the filled, checked text, or the fallback sentence).
+public struct Narration: Sendable, Equatable {
+    public var stockCode: String
+    public var generatedTokens: [Int]
+    public var delexicalised: String
+    public var served: ServedNarrative
+}
+
+/// Writes the narratives of recommendation pages with a narrator model: each fact sheet becomes
+/// the prompt the narrator was trained on, a page's narratives are generated together in one
+/// `BatchedGenerator` (one batched forward per step, finished ones leaving), and each result is
+/// filled, checked and served or replaced by `ServedNarrative.serve`.
+///
+/// A server with its own continuous-batching scheduler uses the pieces instead of `narrate`:
+/// `promptTokens(for:)`, `sampler(customer:stockCode:seed:)` with `stopTokens` and
+/// `maxNewTokens`, then `serve(generatedTokens:sheet:)`.
+public final class Narrator: @unchecked Sendable {
+    /// New tokens per narrative: the corpus's longest (three sentences) fits with room to spare.
+    public static let defaultMaxNewTokens = 48
+    /// `recommend narratives-data`'s `--token-budget` default: prompts are cut as in training.
+    public static let trainingPromptBudget = 160
+    /// Mild sampling: variety between pages without drifting from the frames the narrator learnt.
+    public static let defaultSampling = SamplingParameters(temperature: 0.7, topK: 40, topP: 0.95, repetitionPenalty: 1)
+
+    public let model: NarratorModel
+    public let checker: GroundingChecker
+    public let sampling: SamplingParameters
+    public let maxNewTokens: Int
+    /// The fact sheet's budget in tokens, without the end-of-text before it and the line break after.
+    public let promptBudget: Int
+    /// End-of-text and every token holding a line break: a narrative is one line.
+    public let stopTokens: Set<Int>
+
+    private let lock = NSLock()
+    /// One generator per voice ("" for the base), kept so pages reuse their KV caches.
+    private var generators: [String: BatchedGenerator] = [:]
+
+    /// `catalogue` is what the grounding checker matches narratives against.
+    public init(model: NarratorModel, catalogue: [Product], sampling: SamplingParameters = defaultSampling,
+                maxNewTokens: Int = defaultMaxNewTokens) throws {
+        try sampling.validate()
+        guard maxNewTokens >= 1 else { throw NarrativeError("max new tokens must be at least 1 (got \(maxNewTokens))") }
+        let context = model.config.contextLength
+        promptBudget = min(Self.trainingPromptBudget, context - maxNewTokens - 2)
+        guard promptBudget >= 16 else {
+            throw NarrativeError("\(model.directory): a context of \(context) tokens leaves no room for a fact sheet and \(maxNewTokens) new tokens")
+        }
+        self.model = model
+        checker = GroundingChecker(catalogue: catalogue)
+        self.sampling = sampling
+        self.maxNewTokens = maxNewTokens
+        let tokenizer = model.tokenizer
+        var stops: Set<Int> = [GPT2Tokenizer.endOfText]
+        for id in 0..<tokenizer.vocabSize where tokenizer.decodeBytes([id]).contains(UInt8(ascii: "\n")) { stops.insert(id) }
+        stopTokens = stops
+    }
+
+    public var tokenizer: GPT2Tokenizer { model.tokenizer }
+
+    // MARK: The pieces
+
+    /// End-of-text, then the fact sheet as `narratives-data` writes it (history dropped oldest
+    /// first, with its note, to fit `promptBudget`) and the line break its completions follow —
+    /// the token stream `train finetune` packs. Throws when even no history fits.
+    public func promptTokens(for sheet: FactSheet) throws -> [Int] {
+        let text = try sheet.prompt(tokenBudget: promptBudget, countTokens: { self.tokenizer.encode($0).count })
+        return [GPT2Tokenizer.endOfText] + tokenizer.encode(text + "\n")
+    }
+
+    /// The seed of one item's draws (see `NarrationSeed`).
+    public func seed(customer: Int, stockCode: String, seed: UInt64) -> UInt64 {
+        NarrationSeed.seed(seed, customer: customer, stockCode: stockCode)
+    }
+
+    /// The sampler for one item: `parameters` (the narrator's by default) seeded per item, never
+    /// drawing an id past the tokenizer's vocabulary.
+    public func sampler(customer: Int, stockCode: String, seed: UInt64, parameters: SamplingParameters? = nil) throws -> Sampler {
+        var sampler = try Sampler(parameters: parameters ?? sampling,
+                                  seed: self.seed(customer: customer, stockCode: stockCode, seed: seed))
+        sampler.vocabularyLimit = tokenizer.vocabSize
+        return sampler
+    }
+
+    /// The text of generated tokens: up to the first line break, trimmed.
+    public func delexicalised(_ tokens: [Int]) -> String {
+        let text = tokenizer.decode(tokens)
+        let line = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        return line.trimmingCharacters(in: .whitespaces)
+    }
+
+    /// Fills, checks and serves what the narrator wrote for `sheet`. A narrative cut off by the
+    /// token limit loses its unfinished last sentence (the checker then decides whether what is
+    /// left still carries the facts); one with no finished sentence is a fallback.
+    public func serve(generatedTokens: [Int], sheet: FactSheet) -> ServedNarrative {
+        var text = delexicalised(generatedTokens)
+        let sentenceEnds: Set<Character> = [".", "!", "?"]
+        if let last = text.last, !sentenceEnds.contains(last) {
+            guard let end = text.lastIndex(where: { sentenceEnds.contains($0) }) else {
+                return ServedNarrative(text: ServedNarrative.fallback(for: sheet), isFallback: true,
+                                       problems: ["no finished sentence in \"\(text)\""])
+            }
+            text = String(text[...end])
+        }
+        guard !text.isEmpty else {
+            return ServedNarrative(text: ServedNarrative.fallback(for: sheet), isFallback: true, problems: ["the narrator wrote nothing"])
+        }
+        return ServedNarrative.serve(text, sheet: sheet, checker: checker)
+    }
+
+    // MARK: A page at once
+
+    /// The narratives of one customer's page, in `sheets` order, generated together: one batched
+    /// forward per step over every unfinished narrative. `voice` nil is the base narrator;
+    /// `parameters` overrides the sampling (`.greedy` for argmax decoding). A sheet that cannot
+    /// become a prompt is served its fallback; the rest of the page is unaffected.
+    public func narrate(customer: Int, sheets: [FactSheet], voice: String? = nil, seed: UInt64 = 0,
+                        parameters: SamplingParameters? = nil) throws -> [Narration] {
+        let weights = try model.weights(voice: voice)
+        lock.lock()
+        defer { lock.unlock() }
+        let generator = try generator(voice: voice, weights: weights)
+        var sequences: [Int: SequenceID] = [:]
+        var narrations: [Narration?] = Array(repeating: nil, count: sheets.count)
+        for (index, sheet) in sheets.enumerated() {
+            let code = sheet.item.stockCode
+            do {
+                let prompt = try promptTokens(for: sheet)
+                sequences[index] = try generator.add(
+                    prompt: prompt, sampler: try sampler(customer: customer, stockCode: code, seed: seed, parameters: parameters),
+                    maxNewTokens: maxNewTokens, stopTokens: stopTokens)
+            } catch {
+                narrations[index] = Narration(stockCode: code, generatedTokens: [], delexicalised: "",
+                                              served: ServedNarrative(text: ServedNarrative.fallback(for: sheet), isFallback: true,
+                                                                      problems: ["\(error)"]))
+            }
+        }
+        let results = generator.runToCompletion()
+        for (index, id) in sequences {
+            let tokens = results[id]?.tokens ?? []
+            narrations[index] = Narration(stockCode: sheets[index].item.stockCode, generatedTokens: tokens,
+                                          delexicalised: delexicalised(tokens),
+                                          served: serve(generatedTokens: tokens, sheet: sheets[index]))
+        }
+        return narrations.compactMap { $0 }
+    }
+
+    private func generator(voice: String?, weights: InferenceWeights) throws -> BatchedGenerator {
+        let key = voice ?? ""
+        if let generator = generators[key] { return generator }
+        let generator = try BatchedGenerator(weights: weights)
+        generators[key] = generator
+        return generator
+    }
+}
