@@ -30,10 +30,14 @@ final class ShopFixture: @unchecked Sendable {
     nonisolated(unsafe) private static var cached: ShopFixture?
     private static let lock = NSLock()
 
+    /// Every fixture file lives here; removed when the test process exits.
+    static let temporaryDirectory = NSTemporaryDirectory() + "finch-shop-\(UUID().uuidString)"
+
     static func shared() throws -> ShopFixture {
         lock.lock()
         defer { lock.unlock() }
         if let cached { return cached }
+        atexit { try? FileManager.default.removeItem(atPath: ShopFixture.temporaryDirectory) }
         let fixture = try ShopFixture()
         cached = fixture
         return fixture
@@ -45,7 +49,7 @@ final class ShopFixture: @unchecked Sendable {
             XCTFail("\(modelDirectory) is missing: run scripts/setup-minilm (scripts/setup does) to download all-MiniLM-L6-v2")
             throw XCTSkip("no model")
         }
-        directory = NSTemporaryDirectory() + "finch-shop-\(UUID().uuidString)"
+        directory = Self.temporaryDirectory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         databasePath = directory + "/shop.sqlite"
         let csv = directory + "/sample-top-products.csv"

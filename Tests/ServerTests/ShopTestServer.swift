@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Narrative
 import Server
 import ServiceLifecycle
 import Store
@@ -51,14 +52,16 @@ final class ShopTestServer: @unchecked Sendable {
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
-    static func start(apiKey: String? = nil) async throws -> ShopTestServer {
+    /// - Parameter narrator: serves `narrate=true` when given.
+    static func start(apiKey: String? = nil, narrator: Narrator? = nil) async throws -> ShopTestServer {
         let fixture = try ShopFixture.shared()
         let database = try ShopDatabase(path: try fixture.copyDatabase(), migrate: true)
+        let narration = try narrator.map { ShopNarration(narrator: $0, products: try database.products(), lines: try database.purchaseLines()) }
         let secret = TokenIssuer.randomSecret()
         let encoder = fixture.encoder
         let services = ShopServices(
             database: database, accounts: ShopAccounts(database: database, cost: 4), recommender: fixture.recommender,
-            embedQuery: { try encoder.embed([$0])[0] }, tokens: await TokenIssuer(secret: secret))
+            embedQuery: { try encoder.embed([$0])[0] }, tokens: await TokenIssuer(secret: secret), narration: narration)
         let log = CapturedLog()
         var logger = Logger(label: "finch.shop-test") { _ in CapturedLog.Handler(log: log) }
         logger.logLevel = .trace
