@@ -23,15 +23,17 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import shop_fixture  # noqa: E402
 
 
-def tiny_checkpoint(bin_dir, work):
-    """An untrained `tiny` GPT (its seeded initialisation): the routes behave the same whatever the weights."""
+def untrained_checkpoint(bin_dir, work, name, shape):
+    """An untrained GPT (its seeded initialisation): the routes behave the same whatever the
+    weights; a narrator's text then fails the grounding check and the fallback sentence is served."""
     data = os.path.join(work, "random")
-    os.makedirs(data)
-    rng = random.Random(0)
-    with open(os.path.join(data, "train.bin"), "wb") as f:
-        f.write(struct.pack("<4096H", *(rng.randrange(50257) for _ in range(4096))))
-    out = os.path.join(work, "tiny")
-    shop_fixture.run([os.path.join(bin_dir, "train"), "pretrain", "--preset", "tiny", "--max-iters", "0", "--data", data, "--out", out])
+    if not os.path.exists(data):
+        os.makedirs(data)
+        rng = random.Random(0)
+        with open(os.path.join(data, "train.bin"), "wb") as f:
+            f.write(struct.pack("<4096H", *(rng.randrange(50257) for _ in range(4096))))
+    out = os.path.join(work, name)
+    shop_fixture.run([os.path.join(bin_dir, "train"), "pretrain", *shape, "--max-iters", "0", "--data", data, "--out", out])
     return out
 
 
@@ -52,6 +54,7 @@ def main():
     parser.add_argument("--bin", default=shop_fixture.release_binaries())
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--checkpoint", help="completion checkpoint (default: an untrained tiny GPT made with `train`)")
+    parser.add_argument("--narrator", help="narrator checkpoint (default: an untrained 2-layer GPT with 256 positions, so narrate=true is served)")
     args = parser.parse_args()
 
     work = tempfile.mkdtemp(prefix="finch-fuzz-api-")
@@ -66,14 +69,17 @@ def main():
         for customer in shop_fixture.top_customers(database, 3):
             shop_fixture.add_user(database, customer=customer, bin_dir=args.bin)
         log_path = os.path.join(work, "serve.log")
-        server = shop_fixture.Server(database, bin_dir=args.bin, narrator="", log=open(log_path, "w"),
-                                     extra=["--checkpoint", args.checkpoint or tiny_checkpoint(args.bin, work)]).wait_ready()
+        checkpoint = args.checkpoint or untrained_checkpoint(args.bin, work, "tiny", ["--preset", "tiny"])
+        narrator = args.narrator or untrained_checkpoint(args.bin, work, "narrator", [
+            "--n-layer", "2", "--n-head", "2", "--n-embd", "64", "--block-size", "256"])
+        server = shop_fixture.Server(database, bin_dir=args.bin, narrator=narrator, log=open(log_path, "w"),
+                                     extra=["--checkpoint", checkpoint]).wait_ready()
         token = shop_fixture.sign_in(server.url, *admin)
         five_hundreds_before = server_errors(server.url)  # /health's 503s while loading
         command = [args.schemathesis, "run", f"{server.url}/openapi.json", "--url", server.url,
                    "-H", f"Authorization: Bearer {token}", "--checks", "not_a_server_error",
                    "--max-time", str(args.max_time), "--seed", str(args.seed), "--workers", "2",
-                   "--request-timeout", "30", "--suppress-health-check", "all", "--continue-on-failure", "--no-color"]
+                   "--request-timeout", "120", "--suppress-health-check", "all", "--continue-on-failure", "--no-color"]
         finished = subprocess.run(command, capture_output=True, text=True, timeout=args.max_time * 3 + 300)
         output = finished.stdout + finished.stderr
         print(output[-6000:], file=sys.stderr)

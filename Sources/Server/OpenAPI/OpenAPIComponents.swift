@@ -20,7 +20,7 @@ enum OpenAPIComponents {
     "ModelList": {"type": "object", "required": ["object", "data"], "properties": {"object": {"const": "list"}, "data": {"type": "array", "items": {
       "type": "object", "required": ["id", "object", "created", "owned_by", "context_length"],
       "properties": {"id": {"type": "string"}, "object": {"const": "model"}, "created": {"type": "integer"}, "owned_by": {"type": "string"}, "context_length": {"type": "integer"}}}}}},
-    "CompletionRequest": {"type": "object", "required": ["prompt"], "properties": {
+    "CompletionRequest": {"type": "object", "description": "prompt defaults to the empty text", "properties": {
       "prompt": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 1}, {"type": "array", "items": {"type": "integer", "minimum": 0}}]},
       "max_tokens": {"type": "integer", "minimum": 1, "default": 16},
       "temperature": {"type": "number", "minimum": 0, "default": 1},
