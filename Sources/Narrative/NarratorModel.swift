@@ -40,10 +40,7 @@ public final class NarratorModel: @unchecked Sendable {
     /// takes every adapter under `directory/voices/`. `vocabulary` is the tokenizer directory
     /// used when the narrator directory has none.
     public static func load(directory: String, voiceAdapters: [String: String]? = nil, vocabulary: String?) throws -> NarratorModel {
-        let configPath = (directory as NSString).appendingPathComponent(Checkpoint.configFile)
-        guard FileManager.default.fileExists(atPath: configPath) else {
-            throw NarrativeError("--narrator: no narrator checkpoint at \(directory) (no \(Checkpoint.configFile)): scripts/narrator builds one into \(defaultDirectory), or pass --narrator DIR")
-        }
+        try requireCheckpoint(directory)
         let weights: InferenceWeights
         do {
             weights = try InferenceCheckpoint.load(directory: directory).weights
@@ -64,12 +61,36 @@ public final class NarratorModel: @unchecked Sendable {
     /// The operators of `voice` (nil: the base narrator). An unknown name lists the voices there are.
     public func weights(voice: String?) throws -> InferenceWeights {
         guard let voice else { return base }
-        guard let weights = voices[voice] else {
-            let known = voiceNames.isEmpty ? "this narrator has no voices; scripts/narrator trains them into \(directory)/\(Self.voicesFolder)/"
-                : "voices: \(voiceNames.joined(separator: ", "))"
-            throw NarrativeError("--voice: unknown voice \"\(voice)\" (\(known))")
-        }
+        guard let weights = voices[voice] else { throw Self.unknownVoice(voice, known: voiceNames, directory: directory) }
         return weights
+    }
+
+    /// The adapter a `--voice` value names: `NAME=ADAPTER_DIR`, or `NAME` of a voice installed
+    /// under `directory/voices/` (an unknown one lists those there are).
+    public static func voiceAdapter(choice: String, directory: String) throws -> [String: String] {
+        if let equals = choice.firstIndex(of: "=") {
+            let name = String(choice[..<equals]), path = String(choice[choice.index(after: equals)...])
+            guard !name.isEmpty, !path.isEmpty else { throw NarrativeError("--voice: \"\(choice)\" is not NAME or NAME=ADAPTER_DIR") }
+            return [name: path]
+        }
+        try requireCheckpoint(directory)
+        let installed = try installedVoices(in: directory)
+        guard let path = installed[choice] else { throw unknownVoice(choice, known: installed.keys.sorted(), directory: directory) }
+        return [choice: path]
+    }
+
+    private static func unknownVoice(_ name: String, known: [String], directory: String) -> NarrativeError {
+        let voices = known.isEmpty ? "this narrator has no voices; scripts/narrator trains them into \(directory)/\(voicesFolder)/"
+            : "voices: \(known.joined(separator: ", "))"
+        return NarrativeError("--voice: unknown voice \"\(name)\" (\(voices))")
+    }
+
+    /// Throws the line saying how to build a narrator when `directory` does not hold one.
+    static func requireCheckpoint(_ directory: String) throws {
+        let configPath = (directory as NSString).appendingPathComponent(Checkpoint.configFile)
+        guard FileManager.default.fileExists(atPath: configPath) else {
+            throw NarrativeError("--narrator: no narrator checkpoint at \(directory) (no \(Checkpoint.configFile)): scripts/narrator builds one into \(defaultDirectory), or pass --narrator DIR")
+        }
     }
 
     /// Every `voices/NAME/` holding an adapter config, by name.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CommandLineSupport
 import Foundation
+import Narrative
 import Recommend
 import Store
 import Tensor
@@ -35,12 +36,19 @@ struct QueryCommand: ParsableCommand {
     @Flag(help: "Print per-customer latency percentiles (load excluded) to stderr.")
     var timing = false
 
+    @Flag(help: "Add a grounded narrative to each item (\"narrative\", \"narrative_fallback\"), a page's narratives generated together.")
+    var narrate = false
+
+    @OptionGroup(title: "Narratives (with --narrate)")
+    var narration: NarrationOptions
+
     func validate() throws {
         guard (customer == nil) != (customers == nil) else { throw ValidationError("give one of --customer ID or --customers FILE") }
         guard k >= 1 else { throw ValidationError("--k: \(k) must be at least 1") }
         guard ShopRecommender.methodNames.contains(method) else {
             throw ValidationError("--method: unknown method \"\(method)\" (one of \(ShopRecommender.methodNames.joined(separator: ", ")))")
         }
+        if !narrate, let flag = narration.givenFlags.first { throw ValidationError("\(flag) needs --narrate") }
     }
 
     func run() throws {
@@ -48,8 +56,14 @@ struct QueryCommand: ParsableCommand {
             let ids = try CustomerIDs.parse(single: customer, file: customers)
             let database = try ShopDatabase(path: db, readOnly: true)
             let index = try RecommenderIndex.load(from: database)
-            let recommender = try ShopRecommender(products: try database.products(), lines: try database.purchaseLines(), index: index)
-            Matmul.setThreads(1)
+            let products = try database.products()
+            let lines = try database.purchaseLines()
+            let recommender = try ShopRecommender(products: products, lines: lines, index: index)
+            // Only a narrated query needs the model, and the facts' source.
+            let narrator = narrate ? try narration.load(catalogue: products) : nil
+            let facts = narrate ? NarrativeDataset(products: products, trainingLines: lines) : nil
+            // A recommendation's products are too small to share between threads; a narrator's are not.
+            if !narrate { Matmul.setThreads(1) }
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
             var latencies: [Double] = []
@@ -59,9 +73,16 @@ struct QueryCommand: ParsableCommand {
                 let start = DispatchTime.now().uptimeNanoseconds
                 let cpuStart = threadCPUMilliseconds()
                 let answer = try recommender.recommend(customer: id, k: k, excludePurchased: excludePurchased, method: method)
+                if let narrator, let facts {
+                    let narrations = try narrator.narrate(customer: id, sheets: try facts.sheets(customer: id, items: answer.items),
+                                                          voice: narration.voiceName, seed: narration.seed ?? 0,
+                                                          parameters: narration.sampling)
+                    output += try encoder.encode(NarratedPage(answer, narrations: narrations))
+                } else {
+                    output += try encoder.encode(answer)
+                }
                 latencies.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
                 cpuTimes.append(threadCPUMilliseconds() - cpuStart)
-                output += try encoder.encode(answer)
                 output.append(UInt8(ascii: "\n"))
             }
             writeOutput(output)
