@@ -13,18 +13,26 @@
 # depend on the weights' values; the narrator is served int8): `train pretrain --max-iters 0`
 # saves its seeded initialisation, `generate quantize` converts it. Bounded: each load runs for
 # --duration seconds (default 20) against 127.0.0.1 only, and the server is stopped at the end.
+#
+# Then the shop (bench/serve_shop.py): `serve --db` on a database imported from the 40k-row
+# sample, with the MiniLM embedder and the narrator when checkpoints/narrator exists; wrk asks for
+# recommendations without narratives (goal ≥ 2,000 req/s, p99 ≤ 50 ms, 0 errors), then pages of
+# 10 narratives from 8 concurrent customers (goal p95 ≤ 1.5 s), and prints the peak RSS.
+# --shop-only skips the completions, --no-shop the shop.
 # FINCH_SCRATCH_PATH, when set, is passed to swift build as --scratch-path.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-checkpoint="" duration=20 max_tokens=64 parallel=8 temperature=0.8
+checkpoint="" duration=20 max_tokens=64 parallel=8 temperature=0.8 completions=1 shop=1
 while [ $# -gt 0 ]; do
   case "$1" in
+    --shop-only) completions=0; shift ;;
+    --no-shop) shop=0; shift ;;
     --checkpoint) checkpoint="$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
     --max-tokens) max_tokens="$2"; shift 2 ;;
     --parallel) parallel="$2"; shift 2 ;;
     --temperature) temperature="$2"; shift 2 ;;
-    *) echo "usage: bench/serve.sh [--checkpoint DIR] [--duration SECONDS] [--max-tokens N] [--parallel N] [--temperature T]" >&2; exit 2 ;;
+    *) echo "usage: bench/serve.sh [--checkpoint DIR] [--duration SECONDS] [--max-tokens N] [--parallel N] [--temperature T] [--shop-only | --no-shop]" >&2; exit 2 ;;
   esac
 done
 
@@ -38,7 +46,11 @@ if ! command -v wrk >/dev/null 2>&1; then
 fi
 build=(swift build -c release ${FINCH_SCRATCH_PATH:+--scratch-path "$FINCH_SCRATCH_PATH"})
 "${build[@]}" --product serve >&2
+"${build[@]}" --product recommend >&2
 bin="$("${build[@]}" --show-bin-path)"
+if [ "$completions" = 0 ]; then
+  FINCH_BIN="$bin" exec python3 bench/serve_shop.py --duration "$duration"
+fi
 work=$(mktemp -d)
 server_pid=""
 cleanup() {
@@ -107,3 +119,8 @@ ratio = eight['tokens_per_s'] / one['tokens_per_s']
 print(f'8 clients / 1 client: {ratio:.2f}x tokens/s (goal >= 3x: ' + ('met' if ratio >= 3 else 'not met') + ')')
 print(f'server peak RSS: {int(sys.argv[3]) / 1024:.0f} MB')
 print(json.dumps({'one': one, 'eight': eight, 'ratio': ratio, 'peak_rss_mb': int(sys.argv[3]) / 1024}))" "$one" "$eight" "$rss_kb"
+if [ "$shop" = 1 ]; then
+  kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+  FINCH_BIN="$bin" python3 bench/serve_shop.py --duration "$duration"
+fi

@@ -37,17 +37,9 @@ public enum ServerApplication {
         shop: ShopConfiguration? = nil,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        let router = Router(context: FinchRequestContext.self)
-        router.add(middleware: ErrorMiddleware(metrics: metrics))
-        if let apiKey = configuration.apiKey { router.add(middleware: APIKeyMiddleware(apiKey: apiKey)) }
         if loadModel == nil { host.markAbsent() }
-        HealthRoute.add(to: router, isReady: { (loadModel == nil || host.scheduler != nil) && (shop.map { $0.host.services != nil } ?? true) })
-        ModelsRoute.add(to: router, host: host, started: Int(Date().timeIntervalSince1970))
-        CompletionsRoute.add(to: router, host: host)
-        TokenizeRoutes.add(to: router, host: host)
-        MetricsRoute.add(to: router, metrics: metrics)
-        if let shop { ShopRoutes.add(to: router, shop: shop.host) }
-
+        let router = makeRouter(configuration: configuration, metrics: metrics, host: host,
+                                servesCompletions: loadModel != nil, shop: shop)
         var app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "finch"),
@@ -59,5 +51,21 @@ public enum ServerApplication {
         }
         if let shop { app.addServices(ShopLoadingService(configuration: shop, logger: logger)) }
         return app
+    }
+
+    /// Every route and middleware; `OpenAPITests` compares its routes with the OpenAPI document.
+    public static func makeRouter(configuration: ServerConfiguration, metrics: ServerMetrics, host: ModelHost,
+                                  servesCompletions: Bool, shop: ShopConfiguration?) -> Router<FinchRequestContext> {
+        let router = Router(context: FinchRequestContext.self)
+        router.add(middleware: ErrorMiddleware(metrics: metrics))
+        if let apiKey = configuration.apiKey { router.add(middleware: APIKeyMiddleware(apiKey: apiKey)) }
+        HealthRoute.add(to: router, isReady: { (!servesCompletions || host.scheduler != nil) && (shop.map { $0.host.services != nil } ?? true) })
+        ModelsRoute.add(to: router, host: host, started: Int(Date().timeIntervalSince1970))
+        CompletionsRoute.add(to: router, host: host)
+        TokenizeRoutes.add(to: router, host: host)
+        MetricsRoute.add(to: router, metrics: metrics)
+        if let shop { ShopRoutes.add(to: router, shop: shop.host) }
+        DocumentRoutes.add(to: router, shop: shop != nil)
+        return router
     }
 }

@@ -7,7 +7,7 @@ struct APIKeyMiddleware: RouterMiddleware {
     typealias Context = FinchRequestContext
     let expected: [UInt8]
 
-    static let publicPaths: Set<String> = ["/health", "/v1/health", "/v1/models"]
+    static let publicPaths = Set(["/health", "/v1/health", "/v1/models"]).union(DocumentRoutes.publicPaths)
 
     init(apiKey: String) {
         expected = Array("Bearer \(apiKey)".utf8)
