@@ -61,7 +61,7 @@ public enum NarrateBenchmark {
             fields["fallback_causes"] = Dictionary(fallbackCauses.map { ($0.cause, $0.count) }, uniquingKeysWith: +)
             fields["page_ms_p50"] = pageP50
             fields["page_ms_p95"] = pageP95
-            fields["single_ms_p50"] = singleP50
+            if !singleMilliseconds.isEmpty { fields["single_ms_p50"] = singleP50 }
             if let perplexity {
                 fields["val_perplexity"] = perplexity.perplexity
                 fields["val_tokens"] = perplexity.tokensScored
@@ -143,11 +143,14 @@ public enum NarrateBenchmark {
         return report
     }
 
-    /// A checker problem without its particulars: "quotes £1.00; …" → "quotes", so causes count.
+    /// A checker problem without its particulars, so causes count.
     static func cause(of problem: String) -> String {
         if problem.hasPrefix("no finished sentence") { return "unfinished" }
         if problem.hasPrefix("slot <") || problem.hasPrefix("unknown slot") || problem.hasPrefix("unclosed slot") { return "slot" }
-        return problem.split(separator: " ").prefix(2).joined(separator: " ")
+        let words = problem.split(separator: " ")
+        // "quotes £1.00; …", "states 12, …", "names X, …": the verb is the cause, the rest its particulars.
+        if let verb = words.first, ["quotes", "states", "names"].contains(verb) { return String(verb) }
+        return words.prefix(2).joined(separator: " ")
     }
 
     static func percentile(_ values: [Double], _ fraction: Double) -> Double {
