@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Finch's recommender next to bench/recsys_reference.py (a copy of ../shared/bench's) in one run:
 # import, index and query timings on the full Online Retail data, then every method × track on the
-# same splits from both — last-basket, two global date cutoffs and a subset of months (March to
+# same splits from both — last-basket, three global date cutoffs and a subset of months (March to
 # August 2011 as its own shop, last-basket) — printed side by side.
 #
 #     bench/recommend.sh [--methods popularity,gp-topfreq,itemknn,als,minilm-mean] [--keep DIR]
@@ -61,6 +61,7 @@ run() {  # name csv db split
   $recommend evaluate --db "$3" --split "$4" --json > "$work/$1-finch.jsonl" 2> "$work/$1-finch.log"
 }
 run last "$data" "$work/full.sqlite" last-basket
+run jun "$data" "$work/full.sqlite" cutoff:2011-06-01
 run sep "$data" "$work/full.sqlite" cutoff:2011-09-01
 run nov "$data" "$work/full.sqlite" cutoff:2011-11-01
 run months "$work/months.csv" "$work/months.sqlite" last-basket
@@ -68,7 +69,7 @@ run months "$work/months.csv" "$work/months.sqlite" last-basket
 python3 - "$work" <<'PY'
 import json, sys, os
 work = sys.argv[1]
-for name, title in [("last", "full data, last-basket"), ("sep", "full data, cutoff:2011-09-01"),
+for name, title in [("last", "full data, last-basket"), ("jun", "full data, cutoff:2011-06-01"), ("sep", "full data, cutoff:2011-09-01"),
                     ("nov", "full data, cutoff:2011-11-01"), ("months", "2011-03..08 only, last-basket")]:
     ref = [json.loads(l) for l in open(os.path.join(work, f"{name}-reference.jsonl"))]
     fin = [json.loads(l) for l in open(os.path.join(work, f"{name}-finch.jsonl"))]

@@ -26,6 +26,7 @@ final class ShopRecommenderTests: XCTestCase {
         tuning.grid = [0, 0.5, 1]
         tuning.rounds = 1
         tuning.candidatesPerComponent = 20
+        tuning.cutoffQuantiles = []
         return tuning
     }
 
