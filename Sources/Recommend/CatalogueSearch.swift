@@ -2,7 +2,7 @@ import Tensor
 
 /// Products by description meaning: the products closest to one product (`similar`) or to an
 /// embedded query (`search`), by cosine over the index's unit-length MiniLM embeddings — one
-/// sgemv over the catalogue each.
+/// matrix-vector product over the catalogue each.
 public struct CatalogueSearch: Sendable {
     /// Catalogue order (the embeddings' rows).
     public let stockCodes: [String]
@@ -44,7 +44,7 @@ public struct CatalogueSearch: Sendable {
     /// [items]
     private func cosinesTo(_ vector: UnsafePointer<Float>) -> [Float] {
         var cosines = [Float](repeating: 0, count: stockCodes.count)
-        Matmul.gemv(rows: stockCodes.count, columns: dimension, a: embeddings, x: vector, y: &cosines)
+        SerialGEMV.apply(rows: stockCodes.count, columns: dimension, a: embeddings, x: vector, y: &cosines)
         return cosines
     }
 }

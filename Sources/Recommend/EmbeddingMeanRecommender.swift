@@ -1,7 +1,7 @@
 import Tensor
 
 /// Seed 002's method: the mean of the customer's product embeddings (description sentences,
-/// L2-normalised), normalised, cosine to every product — one sgemv over the catalogue.
+/// L2-normalised), normalised, cosine to every product — one matrix-vector product over the catalogue.
 public struct EmbeddingMeanRecommender: Recommender {
     public let name = "minilm-mean"
     private let data: TrainingData
@@ -28,12 +28,12 @@ public struct EmbeddingMeanRecommender: Recommender {
         // The mean's own 1/count cancels in the normalisation.
         for d in 0..<dimension { mean[d] /= norm }
         var scores = tieBreak
-        Matmul.gemv(rows: data.itemCount, columns: dimension, a: embeddings, x: mean, beta: 1, y: &scores)
+        SerialGEMV.apply(rows: data.itemCount, columns: dimension, a: embeddings, x: mean, accumulate: true, y: &scores)
         return scores
     }
 
     /// For each of `items`, the customer's other product whose description is closest, with the
-    /// cosine: the similar evidence. One sgemv per item over the customer's gathered embeddings.
+    /// cosine: the similar evidence. One matrix-vector product per item over the customer's gathered embeddings.
     public func closestPurchases(customer: Int, items: [Int]) -> [(item: Int, cosine: Float)?] {
         let bought = data.items(ofCustomer: customer).map { Int($0) }
         guard !bought.isEmpty else { return items.map { _ in nil } }
@@ -44,7 +44,7 @@ public struct EmbeddingMeanRecommender: Recommender {
         var cosines = [Float](repeating: 0, count: bought.count)
         return items.map { item in
             embeddings.withUnsafeBufferPointer { e in
-                Matmul.gemv(rows: bought.count, columns: dimension, a: gathered, x: e.baseAddress! + item * dimension, y: &cosines)
+                SerialGEMV.apply(rows: bought.count, columns: dimension, a: gathered, x: e.baseAddress! + item * dimension, y: &cosines)
             }
             var best: (item: Int, cosine: Float)?
             for (row, i) in bought.enumerated() where i != item && cosines[row] > (best?.cosine ?? -.infinity) {

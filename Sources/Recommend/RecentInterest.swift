@@ -45,7 +45,7 @@ public struct RecentInterest: Sendable {
             }
             var cosines = [Float](repeating: 0, count: n)
             embeddings.withUnsafeBufferPointer { e in
-                Matmul.gemv(rows: n, columns: dimension, a: embeddings, x: e.baseAddress! + clicked * dimension, y: &cosines)
+                SerialGEMV.apply(rows: n, columns: dimension, a: embeddings, x: e.baseAddress! + clicked * dimension, y: &cosines)
             }
             for j in 0..<n { similar[j] += recency * max(cosines[j], 0) }
             recency *= decay

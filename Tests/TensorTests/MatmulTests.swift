@@ -105,6 +105,21 @@ final class MatmulTests: XCTestCase {
         }
     }
 
+    func testSerialGEMVMatchesTripleLoopWithAndWithoutAccumulating() {
+        var data = TestData(seed: 5)
+        // Row counts around the kernel's blocks of four, widths around its 16-float steps.
+        for (rows, columns) in [(1, 1), (3, 17), (4, 16), (7, 33), (129, 384)] {
+            let a = data.uniform(rows * columns), x = data.uniform(columns), start = data.uniform(rows)
+            for accumulate in [false, true] {
+                var y = start
+                SerialGEMV.apply(rows: rows, columns: columns, a: a, x: x, accumulate: accumulate, y: &y)
+                let expected = Self.naive(transposeA: false, transposeB: false, m: rows, n: 1, k: columns, alpha: 1,
+                                          a: a, lda: columns, b: x, ldb: 1, beta: accumulate ? 1 : 0, c: start, ldc: 1)
+                assertClose(y, expected, rtol: 1e-5, "serial gemv accumulate \(accumulate) [\(rows), \(columns)]")
+            }
+        }
+    }
+
     func testTensorMatmul2D() {
         var data = TestData(seed: 4)
         let (m, n, k) = (17, 65, 3)
