@@ -35,11 +35,7 @@ def main():
     work = tempfile.mkdtemp(prefix="finch-browser-")
     server = None
     try:
-        if args.db:
-            database = os.path.join(work, "shop.sqlite")
-            shutil.copyfile(args.db, database)
-        else:
-            database = shop_fixture.prepare_database(work, args.bin)
+        database = shop_fixture.working_database(work, args.db, args.bin)
         customer = shop_fixture.top_customers(database, 1)[0]
         account = shop_fixture.add_user(database, customer=customer, bin_dir=args.bin)
         admin = shop_fixture.add_user(database, admin="browser-admin", bin_dir=args.bin)

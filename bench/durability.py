@@ -74,11 +74,7 @@ def main():
 
     work = tempfile.mkdtemp(prefix="finch-durability-")
     try:
-        if args.db:
-            database = os.path.join(work, "shop.sqlite")
-            shutil.copyfile(args.db, database)
-        else:
-            database = shop_fixture.prepare_database(work, args.bin)
+        database = shop_fixture.working_database(work, args.db, args.bin)
         customers = shop_fixture.top_customers(database, 3)
         accounts = [shop_fixture.add_user(database, customer=c, bin_dir=args.bin) for c in customers]
         admin = shop_fixture.add_user(database, admin="durability-admin", bin_dir=args.bin)

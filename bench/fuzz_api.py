@@ -60,11 +60,7 @@ def main():
     work = tempfile.mkdtemp(prefix="finch-fuzz-api-")
     server = None
     try:
-        if args.db:
-            database = os.path.join(work, "shop.sqlite")
-            shutil.copyfile(args.db, database)
-        else:
-            database = shop_fixture.prepare_database(work, args.bin)
+        database = shop_fixture.working_database(work, args.db, args.bin)
         admin = shop_fixture.add_user(database, admin="fuzz-admin", bin_dir=args.bin)
         for customer in shop_fixture.top_customers(database, 3):
             shop_fixture.add_user(database, customer=customer, bin_dir=args.bin)

@@ -53,12 +53,9 @@ def main():
     work = tempfile.mkdtemp(prefix="finch-serve-shop-")
     server = None
     try:
-        if args.db:
-            database = os.path.join(work, "shop.sqlite")
-            shutil.copyfile(args.db, database)
-        else:
+        if not args.db:
             print(f"serve_shop: importing and indexing {os.path.basename(args.csv)}…", file=sys.stderr)
-            database = shop_fixture.prepare_database(work, args.bin, csv=args.csv)
+        database = shop_fixture.working_database(work, args.db, args.bin, csv=args.csv)
         admin = shop_fixture.add_user(database, admin="bench-admin", bin_dir=args.bin)
         customers = shop_fixture.top_customers(database, 500)
         server = shop_fixture.Server(database, bin_dir=args.bin, narrator=args.narrator,

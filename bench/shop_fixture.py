@@ -5,6 +5,7 @@ passwords, and `serve --db` on a free loopback port. Standard library only."""
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -36,6 +37,16 @@ def prepare_database(directory, bin_dir=None, csv=SAMPLE):
     database = os.path.join(directory, "shop.sqlite")
     run([os.path.join(bin_dir, "recommend"), "import", "--csv", csv, "--db", database])
     run([os.path.join(bin_dir, "recommend"), "index", "--db", database, "--model", MINILM])
+    return database
+
+
+def working_database(directory, prepared=None, bin_dir=None, csv=SAMPLE):
+    """directory/shop.sqlite: a copy of the `prepared` (imported and indexed) database when one is
+    given — the runs write accounts and interactions into it — else a new one from `csv`."""
+    if not prepared:
+        return prepare_database(directory, bin_dir, csv=csv)
+    database = os.path.join(directory, "shop.sqlite")
+    shutil.copyfile(prepared, database)
     return database
 
 
