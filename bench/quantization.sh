@@ -67,8 +67,15 @@ for name, size, result in rows:
     print(f"| {name} | {result['perplexity']:.4f} | {change:+.2f}% | {size / 1e6:.2f} | {100 * size / base_size:.1f}% "
           f"| {result['decode_ms_p50']:.3f} | {result['prefill_ms']:.2f} |")
 fours = [(name, size, result) for name, size, result in rows if name.startswith("4-bit")]
-best = min(fours, key=lambda row: row[2]["perplexity"])
-change = 100 * (best[2]["perplexity"] / base["perplexity"] - 1)
-print(f"\n- best 4-bit: {best[0]}: Δppl {change:+.2f}% (goal ≤ 3%: {'met' if change <= 3 else 'NOT met'}), "
-      f"file {100 * best[1] / base_size:.1f}% of fp32 (goal ≤ 17%: {'met' if best[1] <= 0.17 * base_size else 'NOT met'})")
+def verdict(row):
+    change = 100 * (row[2]["perplexity"] / base["perplexity"] - 1)
+    return (f"{row[0]}: Δppl {change:+.2f}% (goal ≤ 3%: {'met' if change <= 3 else 'NOT met'}), "
+            f"file {100 * row[1] / base_size:.1f}% of fp32 (goal ≤ 17%: {'met' if row[1] <= 0.17 * base_size else 'NOT met'})")
+# The goal is a pair (Δppl and size), so the best scheme is the lowest Δppl among files within the size goal;
+# the lowest Δppl of all is shown too, since keeping the embedding in int8 can win on perplexity alone.
+small = [row for row in fours if row[1] <= 0.17 * base_size]
+lowest = min(fours, key=lambda row: row[2]["perplexity"])
+if small:
+    print(f"\n- best 4-bit within 17% of fp32: {verdict(min(small, key=lambda row: row[2]['perplexity']))}")
+print(f"- lowest Δppl of any 4-bit scheme: {verdict(lowest)}")
 PY
