@@ -24,10 +24,11 @@
 // On an oversubscribed machine spinning is harmful: a worker descheduled in the middle of a part
 // makes the caller wait out other processes' time slices, and a worker spinning on the caller's
 // core takes half of the caller's share (40 ms a token at a load average of 20, against 2.5 on
-// one thread). Both are detected — the caller waited longer than LATE_NANOSECONDS for parts
-// sized to take a few µs, or a spinning worker found PREEMPTED_NANOSECONDS missing between two
-// looks at the clock — and then the loops of the next BACK_OFF_NANOSECONDS run on the caller
-// alone while the workers sleep; then the workers are tried again.
+// one thread). The load average is checked before each loop (see workers_welcome), and both
+// harms are detected — the caller waited longer than LATE_NANOSECONDS for parts sized to take a
+// few µs, or a spinning worker found PREEMPTED_NANOSECONDS missing between two looks at the
+// clock — after which the loops of the next BACK_OFF_NANOSECONDS run on the caller alone while
+// the workers sleep; then the workers are tried again.
 #define LATE_NANOSECONDS 50000
 #define PREEMPTED_NANOSECONDS 500000
 #define BACK_OFF_NANOSECONDS 1000000000
