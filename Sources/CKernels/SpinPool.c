@@ -157,8 +157,9 @@ static int policy(void) {
 }
 
 /// Whether handing parts to the workers pays now: not while backing off, and not while the
-/// machine is oversubscribed — its one-minute load average (read every 100 ms) above its cores
-/// plus one. Both wait policies of OpenMP runtimes make the same distinction (libgomp throttles
+/// machine is oversubscribed — its one-minute load average (read every 100 ms) above twice its
+/// cores plus one: this process's own caller and spinning workers count in the average (an idle
+/// 2-core machine decoding shows about 3). Both wait policies of OpenMP runtimes make the same distinction (libgomp throttles
 /// its spinning when it has more threads than CPUs).
 static int workers_welcome(void) {
     static _Atomic uint64_t checkedAt;
@@ -170,7 +171,7 @@ static int workers_welcome(void) {
     if (now - atomic_load_explicit(&checkedAt, memory_order_relaxed) > 100000000) {
         double load;
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        atomic_store_explicit(&crowded, getloadavg(&load, 1) == 1 && load > (double)cpus + 1, memory_order_relaxed);
+        atomic_store_explicit(&crowded, getloadavg(&load, 1) == 1 && load > 2.0 * (double)cpus + 1, memory_order_relaxed);
         atomic_store_explicit(&checkedAt, now, memory_order_relaxed);
     }
     return !atomic_load_explicit(&crowded, memory_order_relaxed);

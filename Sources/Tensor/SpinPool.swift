@@ -11,7 +11,7 @@ public enum SpinPool {
     /// another is running, or from inside `body`, runs on the calling thread alone.
     /// When the workers take parts (`finch_spin_pool_set_policy`).
     public enum Policy: Int32, Sendable {
-        /// Unless the machine is oversubscribed (load average above its cores + 1) or a worker
+        /// Unless the machine is oversubscribed (load average above twice its cores + 1) or a worker
         /// was just found descheduled: spinning workers then cost the caller more than they save.
         case automatic = 0
         /// Whatever the load: for measuring on a loaded machine, and for tests.

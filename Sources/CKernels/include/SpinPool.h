@@ -23,7 +23,7 @@ typedef void (*finch_spin_task)(void *context, ptrdiff_t index);
 void finch_spin_pool_run(ptrdiff_t threads, ptrdiff_t count, finch_spin_task task, void *context);
 
 /// When the workers are used: AUTOMATIC (the default) unless the machine is oversubscribed (its
-/// load average above its cores + 1) or a worker was recently found descheduled; ALWAYS
+/// load average above twice its cores + 1) or a worker was recently found descheduled; ALWAYS
 /// (measuring, tests); NEVER. Until set, the environment's FINCH_SPIN_POOL=always|never decides.
 enum { FINCH_SPIN_POOL_AUTOMATIC = 0, FINCH_SPIN_POOL_ALWAYS = 1, FINCH_SPIN_POOL_NEVER = 2 };
 void finch_spin_pool_set_policy(int policy);
