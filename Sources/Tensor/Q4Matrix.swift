@@ -157,17 +157,39 @@ extension Q4Matrix {
             let xScales = (base + codeBytes).bindMemory(to: Float.self, capacity: floatCount)
             let groupSums = xScales + n * blocks
             finch_q4_prepare_input(x, n, columns, groupSize, xq, xScales, groupSums)
-            forEachQuantizedRowRange(rows: outputs, byteCount: byteCount, inputRows: n, threads: threads) { range in
-                if n == 1 {
+            guard n > 1 else {
+                forEachDecodingRowRange(threads: threads) { range in
                     finch_q4_gemv(packed, scales, minimums, columns, groupSize, xq, xScales, groupSums, bias, y,
                                   range.lowerBound, range.upperBound)
-                } else {
-                    finch_q4_gemm(packed, scales, minimums, columns, groupSize, xq, xScales, groupSums, n, bias, y,
-                                  outputs, range.lowerBound, range.upperBound)
                 }
+                return
+            }
+            forEachQuantizedRowRange(rows: outputs, byteCount: byteCount, inputRows: n, threads: threads) { range in
+                finch_q4_gemm(packed, scales, minimums, columns, groupSize, xq, xScales, groupSums, n, bias, y,
+                              outputs, range.lowerBound, range.upperBound)
             }
         }
     }
+
+    /// Output-row ranges of a batch-1 product over the `SpinPool`: every projection of a
+    /// decoding step is split (through Dispatch only those over `parallelMinimumBytes` were,
+    /// leaving slm60m's attention projections on one core), in parts of whole blocks of four
+    /// rows — at least four a thread and at most 128 KB each, so the caller never waits long for
+    /// a worker's last part.
+    private func forEachDecodingRowRange(threads: Int?, _ body: (Range<Int>) -> Void) {
+        let quads = (rows + 3) / 4
+        let threadCount = min(threads ?? (byteCount >= Self.decodingParallelMinimumBytes ? Parallel.coreCount : 1), quads)
+        guard threadCount > 1 else { return body(0..<rows) }
+        let parts = min(quads, max(4 * threadCount, byteCount / (128 * 1024)))
+        let quadsPerPart = (quads + parts - 1) / parts
+        SpinPool.forEach((quads + quadsPerPart - 1) / quadsPerPart, threads: threadCount) { part in
+            body(part * quadsPerPart * 4..<min(rows, (part + 1) * quadsPerPart * 4))
+        }
+    }
+
+    /// Below this a batch-1 product stays on the calling thread: a part of a smaller matrix
+    /// takes about as long as handing it over.
+    public static let decodingParallelMinimumBytes = 32 * 1024
 
     /// y[out] = W · x (+ bias): one row, the decoding case.
     public func multiply(vector x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,

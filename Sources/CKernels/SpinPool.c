@@ -1,0 +1,209 @@
+#define _GNU_SOURCE
+#include "SpinPool.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <time.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define finch_cpu_relax() _mm_pause()
+#else
+#define finch_cpu_relax() ((void)0)
+#endif
+
+// A decoding step of slm60m runs 41 products about 20–60 µs apart; waking a sleeping thread for
+// each (Dispatch's concurrentPerform) cost about as much as the second core saved. Workers spin
+// this long after their last loop, so a whole step (and the gap to the next token) finds them
+// awake, then sleep, so an idle process costs no CPU.
+#define SPIN_NANOSECONDS 2000000
+#define MAX_WORKERS 63
+// On an oversubscribed machine spinning is harmful: a worker descheduled in the middle of a part
+// makes the caller wait out other processes' time slices, and a worker spinning on the caller's
+// core takes half of the caller's share (40 ms a token at a load average of 20, against 2.5 on
+// one thread). The load average is checked before each loop (see workers_welcome), and both
+// harms are detected — the caller waited longer than LATE_NANOSECONDS for parts sized to take a
+// few µs, or a spinning worker found PREEMPTED_NANOSECONDS missing between two looks at the
+// clock — after which the loops of the next BACK_OFF_NANOSECONDS run on the caller alone while
+// the workers sleep; then the workers are tried again.
+#define LATE_NANOSECONDS 50000
+#define PREEMPTED_NANOSECONDS 500000
+#define BACK_OFF_NANOSECONDS 1000000000
+
+// One loop at a time. `state` packs the loop's generation (high 32 bits) with the next unclaimed
+// part (low 32): a part is claimed by a compare-and-swap that fails once a newer loop has been
+// published, so a worker that read an old loop's task can never run a part of a newer one. The
+// task fields are rewritten only after every part of the previous loop was claimed and done.
+static struct {
+    _Atomic uint64_t state;
+    _Atomic(finch_spin_task) task;
+    _Atomic(void *) context;
+    _Atomic ptrdiff_t count;
+    _Atomic ptrdiff_t helpers;  // workers asked to help with this loop
+    _Atomic ptrdiff_t done;     // parts finished
+    _Atomic int busy;           // a caller is running a loop
+    _Atomic int sleepers;
+    _Atomic uint64_t aloneUntil;  // the monotonic time before which loops run on the caller alone
+    ptrdiff_t workers;          // started, guarded by `start`
+    pthread_mutex_t start, sleep;
+    pthread_cond_t wake;
+} pool = {.start = PTHREAD_MUTEX_INITIALIZER, .sleep = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+
+static inline uint32_t generation_of(uint64_t state) { return (uint32_t)(state >> 32); }
+
+/// Claims and runs parts of loop `generation` until none is left.
+static void help(uint32_t generation) {
+    for (;;) {
+        uint64_t state = atomic_load_explicit(&pool.state, memory_order_acquire);
+        if (generation_of(state) != generation) return;
+        ptrdiff_t index = (ptrdiff_t)(uint32_t)state;
+        finch_spin_task task = atomic_load_explicit(&pool.task, memory_order_relaxed);
+        void *context = atomic_load_explicit(&pool.context, memory_order_relaxed);
+        if (index >= atomic_load_explicit(&pool.count, memory_order_relaxed)) return;
+        if (!atomic_compare_exchange_weak_explicit(&pool.state, &state, state + 1, memory_order_acq_rel,
+                                                   memory_order_relaxed)) {
+            continue;
+        }
+        task(context, index);
+        atomic_fetch_add_explicit(&pool.done, 1, memory_order_release);
+    }
+}
+
+static uint64_t now_nanoseconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static void back_off(uint64_t now) {
+    atomic_store_explicit(&pool.aloneUntil, now + BACK_OFF_NANOSECONDS, memory_order_relaxed);
+}
+
+/// Returns the first generation other than `seen`: spinning, then asleep.
+static uint32_t wait_for_loop(uint32_t seen) {
+    uint64_t last = now_nanoseconds(), deadline = last + SPIN_NANOSECONDS;
+    for (unsigned spins = 1;; spins++) {
+        uint32_t generation = generation_of(atomic_load_explicit(&pool.state, memory_order_acquire));
+        if (generation != seen) return generation;
+        finch_cpu_relax();
+        if (spins % 1024 == 0) {
+            uint64_t now = now_nanoseconds();
+            if (now > deadline) break;
+            if (now - last > PREEMPTED_NANOSECONDS) {
+                back_off(now);
+                break;
+            }
+            last = now;
+        }
+    }
+    // Sleepers are counted before the state is read again and callers read the count after
+    // publishing (both sequentially consistent), so either this sees the new loop or its caller
+    // sees a sleeper and signals under the mutex.
+    pthread_mutex_lock(&pool.sleep);
+    atomic_fetch_add(&pool.sleepers, 1);
+    uint32_t generation;
+    while ((generation = generation_of(atomic_load(&pool.state))) == seen) pthread_cond_wait(&pool.wake, &pool.sleep);
+    atomic_fetch_sub(&pool.sleepers, 1);
+    pthread_mutex_unlock(&pool.sleep);
+    return generation;
+}
+
+static void *worker_main(void *argument) {
+    ptrdiff_t index = (ptrdiff_t)(intptr_t)argument;
+    uint32_t seen = generation_of(atomic_load(&pool.state));
+    for (;;) {
+        seen = wait_for_loop(seen);
+        if (index < atomic_load_explicit(&pool.helpers, memory_order_relaxed)) help(seen);
+    }
+    return NULL;
+}
+
+/// Starts workers until there are `wanted` (or as many as could be started); returns how many run.
+static ptrdiff_t ensure_workers(ptrdiff_t wanted) {
+    if (wanted > MAX_WORKERS) wanted = MAX_WORKERS;
+    pthread_mutex_lock(&pool.start);
+    while (pool.workers < wanted) {
+        pthread_t thread;
+        pthread_attr_t attributes;
+        pthread_attr_init(&attributes);
+        pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+        int failed = pthread_create(&thread, &attributes, worker_main, (void *)(intptr_t)pool.workers);
+        pthread_attr_destroy(&attributes);
+        if (failed) break;
+        pool.workers++;
+    }
+    ptrdiff_t running = pool.workers;
+    pthread_mutex_unlock(&pool.start);
+    return running < wanted ? running : wanted;
+}
+
+static _Atomic int chosenPolicy = -1;
+
+void finch_spin_pool_set_policy(int policy) { atomic_store_explicit(&chosenPolicy, policy, memory_order_relaxed); }
+
+/// The policy set, else FINCH_SPIN_POOL's ("always" or "never"), else automatic.
+static int policy(void) {
+    int value = atomic_load_explicit(&chosenPolicy, memory_order_relaxed);
+    if (value < 0) {
+        const char *text = getenv("FINCH_SPIN_POOL");
+        value = text && strcmp(text, "always") == 0 ? FINCH_SPIN_POOL_ALWAYS
+            : text && strcmp(text, "never") == 0 ? FINCH_SPIN_POOL_NEVER : FINCH_SPIN_POOL_AUTOMATIC;
+        atomic_store_explicit(&chosenPolicy, value, memory_order_relaxed);
+    }
+    return value;
+}
+
+/// Whether handing parts to the workers pays now: not while backing off, and not while the
+/// machine is oversubscribed — its one-minute load average (read every 100 ms) above twice its
+/// cores plus one: this process's own caller and spinning workers count in the average (an idle
+/// 2-core machine decoding shows about 3). Both wait policies of OpenMP runtimes make the same distinction (libgomp throttles
+/// its spinning when it has more threads than CPUs).
+static int workers_welcome(void) {
+    static _Atomic uint64_t checkedAt;
+    static _Atomic int crowded;
+    int chosen = policy();
+    if (chosen != FINCH_SPIN_POOL_AUTOMATIC) return chosen == FINCH_SPIN_POOL_ALWAYS;
+    uint64_t now = now_nanoseconds();
+    if (now < atomic_load_explicit(&pool.aloneUntil, memory_order_relaxed)) return 0;
+    if (now - atomic_load_explicit(&checkedAt, memory_order_relaxed) > 100000000) {
+        double load;
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        atomic_store_explicit(&crowded, getloadavg(&load, 1) == 1 && load > 2.0 * (double)cpus + 1, memory_order_relaxed);
+        atomic_store_explicit(&checkedAt, now, memory_order_relaxed);
+    }
+    return !atomic_load_explicit(&crowded, memory_order_relaxed);
+}
+
+void finch_spin_pool_run(ptrdiff_t threads, ptrdiff_t count, finch_spin_task task, void *context) {
+    if (count <= 0) return;
+    int idle = 0;
+    if (threads <= 1 || count == 1 || count > UINT32_MAX || !workers_welcome()
+        || !atomic_compare_exchange_strong(&pool.busy, &idle, 1)) {
+        for (ptrdiff_t i = 0; i < count; i++) task(context, i);
+        return;
+    }
+    ptrdiff_t helpers = ensure_workers(threads - 1);
+    atomic_store_explicit(&pool.task, task, memory_order_relaxed);
+    atomic_store_explicit(&pool.context, context, memory_order_relaxed);
+    atomic_store_explicit(&pool.count, count, memory_order_relaxed);
+    atomic_store_explicit(&pool.helpers, helpers, memory_order_relaxed);
+    atomic_store_explicit(&pool.done, 0, memory_order_relaxed);
+    uint32_t generation = generation_of(atomic_load_explicit(&pool.state, memory_order_relaxed)) + 1;
+    atomic_store(&pool.state, (uint64_t)generation << 32);
+    if (atomic_load(&pool.sleepers) > 0) {
+        pthread_mutex_lock(&pool.sleep);
+        pthread_cond_broadcast(&pool.wake);
+        pthread_mutex_unlock(&pool.sleep);
+    }
+    help(generation);
+    if (atomic_load_explicit(&pool.done, memory_order_acquire) < count) {
+        uint64_t waitStart = now_nanoseconds();
+        while (atomic_load_explicit(&pool.done, memory_order_acquire) < count) finch_cpu_relax();
+        uint64_t now = now_nanoseconds();
+        if (now - waitStart > LATE_NANOSECONDS) back_off(now);
+    }
+    atomic_store_explicit(&pool.busy, 0, memory_order_release);
+}
