@@ -14,6 +14,8 @@
 #include "CPUAffinity.h"
 #include "Int8ActivationKernels.h"
 #include "AttentionKernels.h"
+#include "FloatGEMV.h"
+#include "KernelTeam.h"
 
 #ifdef __cplusplus
 extern "C" {
