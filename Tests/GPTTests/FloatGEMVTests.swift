@@ -25,8 +25,10 @@ final class FloatGEMVTests: XCTestCase {
                         var outputs: [[Float]] = []
                         for threads: Int32 in [1, 2, 3] {
                             var y = [Float](repeating: .nan, count: rows * outFeatures)
-                            finch_f32_gemv_columns(isa, threads, w, inFeatures, outFeatures, x, rows,
-                                                   withBias ? bias : nil, &y)
+                            bias.withUnsafeBufferPointer { b in
+                                finch_f32_gemv_columns(isa, threads, w, inFeatures, outFeatures, x, rows,
+                                                       withBias ? b.baseAddress : nil, &y)
+                            }
                             outputs.append(y)
                         }
                         let what = "\(inFeatures)→\(outFeatures) rows \(rows) bias \(withBias) isa \(isa)"
@@ -54,7 +56,9 @@ final class FloatGEMVTests: XCTestCase {
                     var outputs: [[Float]] = []
                     for threads: Int32 in [1, 2] {
                         var y = [Float](repeating: .nan, count: outFeatures)
-                        finch_f32_gemv_rows(isa, threads, w, inFeatures, outFeatures, x, withBias ? bias : nil, &y)
+                        bias.withUnsafeBufferPointer { b in
+                            finch_f32_gemv_rows(isa, threads, w, inFeatures, outFeatures, x, withBias ? b.baseAddress : nil, &y)
+                        }
                         outputs.append(y)
                     }
                     let what = "rows layout \(inFeatures)→\(outFeatures) bias \(withBias) isa \(isa)"
