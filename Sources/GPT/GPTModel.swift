@@ -35,6 +35,7 @@ public final class GPTModel: @unchecked Sendable {
         self.config = config
         layout = ParameterLayout(config: config)
         parameters = FloatBuffer(count: layout.count)
+        parameters.adviseHugePages()
     }
 
     /// A freshly initialised model, as nanoGPT/GPT-2 do it: weights N(0, 0.02), the residual

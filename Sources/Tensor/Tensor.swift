@@ -110,6 +110,17 @@ public final class FloatBuffer: @unchecked Sendable {
         }
     }
 
+    /// Asks for 2 MB pages (Linux's transparent huge pages, `madvise` mode) before the buffer is
+    /// first written. For buffers streamed whole every step, such as a model's parameters: with
+    /// 4 KB pages a batch-1 decoding step of slm60m (231 MB read once) took 20% more CPU, one
+    /// page-table walk every 4 KB. Not for buffers that fill slowly (KV caches), which would take
+    /// 2 MB at a time.
+    public func adviseHugePages() {
+#if os(Linux)
+        if let mappedBytes { _ = madvise(pointer, mappedBytes, MADV_HUGEPAGE) }
+#endif
+    }
+
     public func zero() { pointer.update(repeating: 0, count: count) }
 
     public var buffer: UnsafeMutableBufferPointer<Float> { .init(start: pointer, count: count) }

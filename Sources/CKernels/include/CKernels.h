@@ -15,6 +15,8 @@
 #include "Int8ActivationKernels.h"
 #include "AttentionKernels.h"
 #include "SpinPool.h"
+#include "FloatGEMV.h"
+#include "KernelTeam.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,16 +1,16 @@
 import CKernels
 import Tensor
 
-/// A float projection whose batch-1 product is a streaming loop on the cores' own threads.
-/// Decoding reads every weight once per token, so the product is bound by memory bandwidth.
-/// - Conv1D `[in, out]`: y[out] += x[i] · W[i, :], four input rows per pass, each thread owning a
-///   contiguous range of outputs that stays in L1. OpenBLAS's `sgemv` on this layout (a
-///   transposed product) reached about half the bandwidth, measured over the slm60m projections.
-/// - `[out, in]` (the tied head, `wte` [V, C]): y[r] = W[r, :] · x, four rows per pass sharing
-///   each load of x, rows split over the cores in contiguous ranges.
-/// Keeping batch-1 products off OpenBLAS also keeps its worker threads from spinning
-/// (`sched_yield`) on the cores while the rest of the step runs: a fifth of the decode time on 2 cores.
-/// Several rows (prefill, perplexity) go to the wrapped operator's GEMM, except the head of a
+/// A float projection whose decoding products (one to four rows) stream every weight once, bound
+/// by memory bandwidth (`Sources/CKernels/FloatGEMV.c`, split over the cores by `KernelTeam`).
+/// - Conv1D `[in, out]`, up to `finch_f32_gemv_max_rows` rows: contiguous chunks of 64 weight
+///   rows into partial sums added in chunk order. OpenBLAS's `sgemv` on this layout (a transposed
+///   product) reached about half the bandwidth, and its GEMM packs the weights for a few rows.
+/// - `[out, in]` (the tied head, `wte` [V, C]), one row: four rows' dot products share each
+///   load of x, the rows ahead prefetched.
+/// The team's helpers spin only between a token's products; OpenBLAS's pool (`sched_yield`) and
+/// Dispatch's hand-off cost a fifth of the decode time on 2 cores.
+/// More rows (prefill, perplexity) go to the wrapped operator's GEMM, except the head of a
 /// batched decoding step (a few rows against `wte`): OpenBLAS packs the 103 MB table for each
 /// such product, where `batchedRowDotProducts` reads it once.
 public struct StreamingFloatLinear: LinearOperator, @unchecked Sendable {
@@ -20,39 +20,25 @@ public struct StreamingFloatLinear: LinearOperator, @unchecked Sendable {
     public var outFeatures: Int { base.outFeatures }
     /// Up to this many rows against an `[out, in]` weight take the streaming kernel.
     public static let batchedRowLimit = 16
+    /// The kernels' instruction set, checked once.
+    static let instructionSet = finch_f32_gemv_best_isa()
 
     public init(_ base: FloatLinear) {
         self.base = base
     }
 
     public func apply(rows: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
-        if rows > 1, rows <= Self.batchedRowLimit, base.rowsAreOutputs {
+        let threads = Int32(Parallel.coreCount)
+        if base.rowsAreOutputs, rows == 1 {
+            finch_f32_gemv_rows(Self.instructionSet, threads, base.weight, inFeatures, outFeatures, input, base.bias, output)
+        } else if base.rowsAreOutputs, rows <= Self.batchedRowLimit {
             Self.batchedRowDotProducts(weight: base.weight, bias: base.bias, inFeatures: inFeatures,
                                        outFeatures: outFeatures, rows: rows, x: input, y: output)
-            return
-        }
-        guard rows == 1 else {
-            base.apply(rows: rows, input: input, output: output)
-            return
-        }
-        if base.rowsAreOutputs {
-            Self.rowDotProducts(weight: base.weight, bias: base.bias, inFeatures: inFeatures, outFeatures: outFeatures,
-                                x: input, y: output)
+        } else if !base.rowsAreOutputs, rows <= finch_f32_gemv_max_rows {
+            finch_f32_gemv_columns(Self.instructionSet, threads, base.weight, inFeatures, outFeatures, input, rows,
+                                   base.bias, output)
         } else {
-            Self.multiply(weight: base.weight, bias: base.bias, inFeatures: inFeatures, outFeatures: outFeatures,
-                          x: input, y: output)
-        }
-    }
-
-    /// y[out] = W[out, :] · x (+ bias) for W stored [out, in]: the C kernel prefetches the rows
-    /// ahead, which the Swift loop over four interleaved rows could not (it read the 103 MB head
-    /// of slm60m at 80% of the projections' rate per byte).
-    static func rowDotProducts(weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, inFeatures: Int, outFeatures: Int,
-                               x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
-        // Ranges in whole blocks of four rows, the kernel's unit.
-        let blocks = (outFeatures + 3) / 4
-        Parallel.forEachChunk(blocks, costPerItem: 4 * inFeatures) { range in
-            finch_f32_row_dots(weight, inFeatures, x, bias, y, 4 * range.lowerBound, min(outFeatures, 4 * range.upperBound))
+            base.apply(rows: rows, input: input, output: output)
         }
     }
 
@@ -102,52 +88,6 @@ public struct StreamingFloatLinear: LinearOperator, @unchecked Sendable {
         y[1] = s1
         y[2] = s2
         y[3] = s3
-    }
-
-    /// y[out] = x[in] · W[in, out] (+ bias).
-    static func multiply(weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, inFeatures: Int, outFeatures: Int,
-                         x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
-        // Work is split in blocks of eight outputs so every thread's loads stay vector-aligned to its range.
-        let blocks = (outFeatures + 7) / 8
-        Parallel.forEachChunk(blocks, costPerItem: 8 * inFeatures) { range in
-            let start = range.lowerBound * 8, end = min(outFeatures, range.upperBound * 8)
-            columns(start..<end, weight: weight, bias: bias, inFeatures: inFeatures, outFeatures: outFeatures, x: x, y: y)
-        }
-    }
-
-    @inline(__always)
-    static func columns(_ range: Range<Int>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                        inFeatures: Int, outFeatures: Int, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
-        let out = y + range.lowerBound, n = range.count
-        if let bias { out.update(from: bias + range.lowerBound, count: n) } else { out.update(repeating: 0, count: n) }
-        let vectorEnd = n & ~7
-        var i = 0
-        while i + 4 <= inFeatures {
-            let r0 = weight + i * outFeatures + range.lowerBound
-            let r1 = r0 + outFeatures, r2 = r1 + outFeatures, r3 = r2 + outFeatures
-            let x0 = VectorMath.Vector(repeating: x[i]), x1 = VectorMath.Vector(repeating: x[i + 1])
-            let x2 = VectorMath.Vector(repeating: x[i + 2]), x3 = VectorMath.Vector(repeating: x[i + 3])
-            var j = 0
-            while j < vectorEnd {
-                var sum = VectorMath.load(out + j)
-                sum.addProduct(VectorMath.load(r0 + j), x0)
-                sum.addProduct(VectorMath.load(r1 + j), x1)
-                sum.addProduct(VectorMath.load(r2 + j), x2)
-                sum.addProduct(VectorMath.load(r3 + j), x3)
-                VectorMath.store(sum, out + j)
-                j += 8
-            }
-            while j < n {
-                out[j] += r0[j] * x[i] + r1[j] * x[i + 1] + r2[j] * x[i + 2] + r3[j] * x[i + 3]
-                j += 1
-            }
-            i += 4
-        }
-        while i < inFeatures {
-            let row = weight + i * outFeatures + range.lowerBound
-            for j in 0..<n { out[j] += row[j] * x[i] }
-            i += 1
-        }
     }
 }
 
