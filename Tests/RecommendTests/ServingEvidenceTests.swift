@@ -2,7 +2,7 @@ import Dispatch
 import Store
 import Synchronization
 import XCTest
-@testable import Recommend
+import Recommend
 
 /// What keeps a served answer's cost bounded: the recent-products window the evidence is drawn
 /// from, and TIFU-KNN's neighbour lists kept between requests without changing any score.
