@@ -9,6 +9,11 @@ checkpoints/narrator exists) on loopback, loaded by wrk through bench/serve_reco
    customers (goal p95 ≤ 1.5 s); skipped without a narrator.
 3. The server's peak RSS (VmHWM) with everything loaded.
 
+Beside each load, the server's CPU time per request (user + system from /proc, over the wrk run):
+unlike requests/s it hardly depends on what else the machine runs, so it compares runs on a
+loaded machine with the goal's idle one (2 cores = 1 CPU-ms per request at 2,000 requests/s,
+wrk's own share aside).
+
 Prints a Markdown table and one JSON line.
 
     bench/serve_shop.py [--db PREPARED.sqlite] [--csv FILE] [--duration 20] [--connections 16]
@@ -28,14 +33,23 @@ import shop_fixture  # noqa: E402
 LUA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "serve_recommendations.lua")
 
 
-def wrk(url, token, customers, query, connections, duration):
+def cpu_seconds(pid):
+    """User + system CPU time the process has used."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(url, token, customers, query, connections, duration, server_pid):
     env = dict(os.environ, FINCH_BENCH_TOKEN=token, FINCH_BENCH_QUERY=query,
                FINCH_BENCH_CUSTOMERS=",".join(map(str, customers)))
     threads = min(2, connections)
+    cpu_before = cpu_seconds(server_pid)
     out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "30s", "-s", LUA, url],
                          env=env, capture_output=True, text=True, check=True).stdout
     result = json.loads(out.strip().splitlines()[-1])
     result["requests_per_s"] = result["requests"] / result["seconds"]
+    result["server_cpu_ms_per_request"] = (cpu_seconds(server_pid) - cpu_before) * 1000 / max(result["requests"], 1)
     result["connections"] = connections
     return result
 
@@ -65,20 +79,21 @@ def main():
         for customer in customers[:20]:  # warm-up: first touches of the pages and caches
             shop_fixture.request(server.url, "GET", f"/api/customers/{customer}/recommendations?top_n=12", token=token)
         print(f"serve_shop: recommendations, {args.connections} connections for {args.duration}s…", file=sys.stderr)
-        plain = wrk(server.url, token, customers, "top_n=12", args.connections, args.duration)
+        plain = wrk(server.url, token, customers, "top_n=12", args.connections, args.duration, server.process.pid)
         pages = None
         if narrated:
             print(f"serve_shop: pages of 10 narratives, 8 customers for {args.duration}s…", file=sys.stderr)
-            pages = wrk(server.url, token, customers, "top_n=10&narrate=true", 8, args.duration)
+            pages = wrk(server.url, token, customers, "top_n=10&narrate=true", 8, args.duration, server.process.pid)
         rss = server.peak_rss_mb()
         server.stop()
 
-        print("| load | requests/s | p50 ms | p95 ms | p99 ms | errors |")
-        print("| --- | --- | --- | --- | --- | --- |")
+        print("| load | requests/s | p50 ms | p95 ms | p99 ms | errors | server CPU ms/request |")
+        print("| --- | --- | --- | --- | --- | --- | --- |")
         for name, r in (("recommendations, no narratives", plain), ("page of 10 narratives, 8 customers", pages)):
             if r:
                 print(f"| {name} ({r['connections']} connections) | {r['requests_per_s']:.0f} | {r['latency_p50_ms']:.1f} | "
-                      f"{r['latency_p95_ms']:.1f} | {r['latency_p99_ms']:.1f} | {r['non_200'] + r['socket_errors']} |")
+                      f"{r['latency_p95_ms']:.1f} | {r['latency_p99_ms']:.1f} | {r['non_200'] + r['socket_errors']} | "
+                      f"{r['server_cpu_ms_per_request']:.3f} |")
         plain_met = plain["requests_per_s"] >= 2000 and plain["latency_p99_ms"] <= 50 and plain["non_200"] + plain["socket_errors"] == 0
         print(f"recommendations goal (>= 2,000 req/s, p99 <= 50 ms, 0 errors): {'met' if plain_met else 'not met'}")
         if pages:

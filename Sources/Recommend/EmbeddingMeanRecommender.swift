@@ -32,10 +32,11 @@ public struct EmbeddingMeanRecommender: Recommender {
         return scores
     }
 
-    /// For each of `items`, the customer's other product whose description is closest, with the
-    /// cosine: the similar evidence. One matrix-vector product per item over the customer's gathered embeddings.
-    public func closestPurchases(customer: Int, items: [Int]) -> [(item: Int, cosine: Float)?] {
-        let bought = data.items(ofCustomer: customer).map { Int($0) }
+    /// For each of `items`, the product of `candidates` (catalogue indices: the customer's, see
+    /// `RecentPurchases`) other than itself whose description is closest, with the cosine: the
+    /// similar evidence. One matrix-vector product per item over the candidates' gathered embeddings.
+    public func closestPurchases(among candidates: ArraySlice<Int32>, items: [Int]) -> [(item: Int, cosine: Float)?] {
+        let bought = candidates.map { Int($0) }
         guard !bought.isEmpty else { return items.map { _ in nil } }
         var gathered = [Float](repeating: 0, count: bought.count * dimension)
         for (row, i) in bought.enumerated() {

@@ -40,8 +40,11 @@ public struct HybridRecommender: Recommender {
         if excludingPurchased { for i in data.items(ofCustomer: customer) { excluded[Int(i)] = true } }
         var blend = tieBreak
         for (method, weight) in zip(components, weights.weights(excludingPurchased: excludingPurchased)) where weight != 0 {
-            let scores = Self.normalised(method.scores(customer: customer, excludingPurchased: excludingPurchased), excludingMask: excluded)
-            for j in blend.indices { blend[j] += weight * scores[j] }
+            let scores = method.scores(customer: customer, excludingPurchased: excludingPurchased)
+            // normalised(scores) added in place: the same divisions, without another [items] array.
+            let top = Self.maximum(scores, excludingMask: excluded)
+            guard top > 0 else { continue }
+            for j in blend.indices { blend[j] += weight * (scores[j] / top) }
         }
         return blend
     }
@@ -56,9 +59,15 @@ public struct HybridRecommender: Recommender {
 
     /// The same with the excluded items as a mask. [items]
     public static func normalised(_ scores: [Float], excludingMask excluded: [Bool]) -> [Float] {
-        var top: Float = 0
-        for (j, s) in scores.enumerated() where s > top && !excluded[j] { top = s }
+        let top = maximum(scores, excludingMask: excluded)
         guard top > 0 else { return [Float](repeating: 0, count: scores.count) }
         return scores.map { $0 / top }
+    }
+
+    /// The largest score among items not in `excluded`, or 0 when none is positive.
+    static func maximum(_ scores: [Float], excludingMask excluded: [Bool]) -> Float {
+        var top: Float = 0
+        for (j, s) in scores.enumerated() where s > top && !excluded[j] { top = s }
+        return top
     }
 }

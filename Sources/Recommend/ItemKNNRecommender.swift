@@ -71,12 +71,13 @@ public struct ItemKNNRecommender: Recommender {
         return scores
     }
 
-    /// The customer's item that contributes most to `item`'s score, and how many customers
-    /// bought both: the bought-together evidence.
-    public func strongestLink(customer: Int, item: Int) -> (item: Int, customers: Int)? {
+    /// Of `candidates` (catalogue indices: the customer's products, see `RecentPurchases`), the one
+    /// most similar to `item` by co-purchase, and how many customers bought both: the
+    /// bought-together evidence. Ties go to the earlier candidate.
+    public func strongestLink(among candidates: ArraySlice<Int32>, item: Int) -> (item: Int, customers: Int)? {
         let n = data.itemCount
         var best: (item: Int, similarity: Float)?
-        for i in data.items(ofCustomer: customer) {
+        for i in candidates {
             let s = similarity[Int(i) * n + item]
             if s > 0, s > (best?.similarity ?? 0) { best = (Int(i), s) }
         }

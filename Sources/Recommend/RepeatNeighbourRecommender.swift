@@ -25,6 +25,7 @@ public struct RepeatNeighbourRecommender: Recommender {
     private let itemValues: [Float]
     private let norms: [Float]
     private let tieBreak: [Float]
+    private let neighbourLists: NeighbourCache
 
     public init(data: TrainingData, parameters: Parameters = Parameters()) {
         self.data = data
@@ -54,6 +55,7 @@ public struct RepeatNeighbourRecommender: Recommender {
         self.itemValues = itemValues
         self.norms = norms.map { max($0.squareRoot(), 1e-12) }
         tieBreak = data.tieBreak
+        neighbourLists = NeighbourCache(customerCount: data.customerCount)
     }
 
     /// Adds customer `c`'s decayed vector into `vector` ([items]): the mean over groups, weighted
@@ -88,10 +90,10 @@ public struct RepeatNeighbourRecommender: Recommender {
 
     public func scores(customer: Int, excludingPurchased: Bool) -> [Float] {
         var scores = [Float](repeating: 0, count: data.itemCount)
-        let peers = neighbours(of: customer)
+        let peers = neighbourLists.neighbours(of: customer) { neighbours(of: customer).map { Int32($0) } }
         if !peers.isEmpty {
             let share = (1 - parameters.alpha) / Float(peers.count)
-            for v in peers {
+            for v in peers.lazy.map(Int.init) {
                 for k in data.customerItemStart[v]..<data.customerItemStart[v + 1] {
                     scores[Int(data.customerItems[k])] += share * customerValues[k]
                 }

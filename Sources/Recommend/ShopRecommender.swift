@@ -26,6 +26,8 @@ public final class ShopRecommender: Sendable {
     private let embeddingMean: EmbeddingMeanRecommender
     private let trending: TrendingRecommender
     private let recentInterest: RecentInterest
+    /// Where the similar and bought-together evidence looks: each customer's 50 most recent products.
+    private let recentPurchases: RecentPurchases
     /// Cold start: trending and popularity, each max-normalised, summed. [items]
     private let coldStartScores: [Float]
     /// A trending reason is cited only for items ordered at least this often in the last 30 days.
@@ -51,6 +53,7 @@ public final class ShopRecommender: Sendable {
         trending = methods["trending"] as! TrendingRecommender
         recentInterest = RecentInterest(data: data, coPurchases: itemKNN.coPurchases, embeddings: embeddingMean.embeddings,
                                         dimension: embeddingMean.dimension)
+        recentPurchases = RecentPurchases(data: data)
         let popular = HybridRecommender.normalised(data.popularity)
         coldStartScores = zip(HybridRecommender.normalised(trending.itemScores), popular).map { $0 + $1 }
     }
@@ -81,7 +84,7 @@ public final class ShopRecommender: Sendable {
         let excluded = excludePurchased ? Set(data.items(ofCustomer: c).map { Int($0) }) : []
         let scores = withInterest(recommender.scores(customer: c, excludingPurchased: excludePurchased), clicked: clickedItems)
         let top = TopK.select(scores, k: k, excluding: excluded)
-        let closest = embeddingMean.closestPurchases(customer: c, items: top)
+        let closest = embeddingMean.closestPurchases(among: recentPurchases.products(ofCustomer: c), items: top)
         return CustomerRecommendations(customer: id, coldStart: false, items: zip(top, closest).map {
             var reasons = reasons(customer: c, item: $0, closestPurchase: $1)
             if !reasons.contains(where: { if case .boughtTogether = $0 { true } else { false } }) {
@@ -113,14 +116,15 @@ public final class ShopRecommender: Sendable {
         return [.boughtTogether(with: data.items[link.item], customers: link.customers)]
     }
 
-    /// The evidence for recommending `item` to training customer `c`, strongest kinds first.
+    /// The evidence for recommending `item` to training customer `c`, strongest kinds first. The
+    /// products it cites are among the customer's recent ones (`recentPurchases`), so its cost
+    /// does not grow with their history.
     func reasons(customer c: Int, item: Int, closestPurchase: (item: Int, cosine: Float)?) -> [Reason] {
         var reasons: [Reason] = []
-        let bought = data.items(ofCustomer: c)
-        if let position = bought.firstIndex(of: Int32(item)) {
+        if let position = data.position(ofItem: item, inCustomer: c) {
             reasons.append(.boughtBefore(times: Int(data.customerItemInvoices[position])))
         }
-        if let link = itemKNN.strongestLink(customer: c, item: item) {
+        if let link = itemKNN.strongestLink(among: recentPurchases.products(ofCustomer: c), item: item) {
             reasons.append(.boughtTogether(with: data.items[link.item], customers: link.customers))
         }
         if let closest = closestPurchase, closest.cosine >= similarMinimumCosine {

@@ -142,6 +142,16 @@ public struct TrainingData: Sendable {
         customerItems[customerItemStart[c]..<customerItemStart[c + 1]]
     }
 
+    /// Where `item` is in the customer's items (an index into `customerItems`), if they bought it.
+    public func position(ofItem item: Int, inCustomer c: Int) -> Int? {
+        var low = customerItemStart[c], high = customerItemStart[c + 1]
+        while low < high {
+            let middle = (low + high) / 2
+            if Int(customerItems[middle]) < item { low = middle + 1 } else { high = middle }
+        }
+        return low < customerItemStart[c + 1] && Int(customerItems[low]) == item ? low : nil
+    }
+
     /// The customers who bought the item, ascending.
     public func customers(ofItem i: Int) -> ArraySlice<Int32> {
         itemCustomers[itemCustomerStart[i]..<itemCustomerStart[i + 1]]

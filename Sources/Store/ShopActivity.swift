@@ -79,10 +79,11 @@ extension ShopDatabase {
     /// The customer's interactions, newest first.
     public func interactions(customer: Int, limit: Int) throws -> [StoredInteraction] {
         try queue.read { db in
-            try Row.fetchAll(db, sql: """
+            // Cached: every recommendations request reads the customer's clicks.
+            try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT id, type, stock_code, query, created_at FROM interactions
                 WHERE customer_id = ? ORDER BY id DESC LIMIT ?
-                """, arguments: [customer, limit]).compactMap { row in
+                """), arguments: [customer, limit]).compactMap { row in
                 InteractionKind(rawValue: row["type"]).map {
                     StoredInteraction(id: row["id"], kind: $0, customer: customer, stockCode: row["stock_code"],
                                       query: row["query"], createdAt: row["created_at"])
@@ -94,8 +95,9 @@ extension ShopDatabase {
     public func recordServed(customer: Int, items: [ServedItem]) throws {
         let json = String(decoding: try JSONEncoder().encode(items), as: UTF8.self)
         try queue.write { db in
-            try db.execute(sql: "INSERT INTO served_recommendations (customer_id, served_at, items) VALUES (?, ?, ?)",
-                           arguments: [customer, ShopClock.timestamp(), json])
+            // Cached: every recommendations answer is recorded.
+            try db.cachedStatement(sql: "INSERT INTO served_recommendations (customer_id, served_at, items) VALUES (?, ?, ?)")
+                .execute(arguments: [customer, ShopClock.timestamp(), json])
         }
     }
 

@@ -83,7 +83,7 @@ final class RecommenderTests: XCTestCase {
         XCTAssertEqual(knn.coPurchases[0 * n + 2], 2)
         XCTAssertEqual(knn.coPurchases[0 * n + 1], 2)
         XCTAssertEqual(knn.coPurchases[0 * n + 0], 0)
-        let link = knn.strongestLink(customer: data.customerIndex[3]!, item: 2)
+        let link = knn.strongestLink(among: data.items(ofCustomer: data.customerIndex[3]!), item: 2)
         XCTAssertEqual(link?.item, 0)
         XCTAssertEqual(link?.customers, 2)
         // Customer 3 scores 10003 at co / sqrt(pop · pop) = 2 / sqrt(3 · 2).
