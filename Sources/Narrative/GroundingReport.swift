@@ -21,6 +21,9 @@ public struct GroundingReport: Equatable, Sendable {
     public var repeated = 0
     /// One line per error, for logs and `check-grounding`.
     public var problems: [String] = []
+    /// The required facts not stated, as keys (`product:CODE`, `number:41`, `price`): what
+    /// constrained decoding compares to know which facts a slot's value states.
+    var missingFacts: Set<String> = []
 
     public init() {}
 
@@ -78,14 +81,17 @@ struct RequiredFacts {
     func reportMissing(in report: inout GroundingReport, names: (String) -> String) {
         for (code, seen) in products.sorted(by: { $0.key < $1.key }) where seen == 0 {
             report.missing += 1
+            report.missingFacts.insert("product:\(code)")
             report.problems.append("does not name \(names(code))")
         }
         for (number, seen) in numbers.sorted(by: { $0.key < $1.key }) where seen == 0 {
             report.missing += 1
+            report.missingFacts.insert("number:\(number)")
             report.problems.append("does not state the evidence \(number)")
         }
         if pricesSeen == 0 {
             report.missing += 1
+            report.missingFacts.insert("price")
             report.problems.append("does not give the price")
         }
     }

@@ -18,8 +18,8 @@ public struct Narration: Sendable, Equatable {
 /// filled, checked and served or replaced by `ServedNarrative.serve`.
 ///
 /// A server with its own continuous-batching scheduler uses the pieces instead of `narrate`:
-/// `promptTokens(for:)`, `sampler(customer:stockCode:seed:)` with `stopTokens` and
-/// `maxNewTokens`, then `serve(generatedTokens:sheet:)`.
+/// `promptTokens(for:)`, `sampler(customer:stockCode:seed:)` and `constraint(for:)` with
+/// `stopTokens` and `maxNewTokens`, then `serve(generatedTokens:sheet:)`.
 public final class Narrator: @unchecked Sendable {
     /// New tokens per narrative: the corpus's longest (three sentences) fits with room to spare.
     public static let defaultMaxNewTokens = 48
@@ -35,7 +35,12 @@ public final class Narrator: @unchecked Sendable {
     /// The fact sheet's budget in tokens, without the end-of-text before it and the line break after.
     public let promptBudget: Int
     /// End-of-text and every token holding a line break: a narrative is one line.
-    public let stopTokens: Set<Int>
+    public var stopTokens: Set<Int> { slotVocabulary.stopTokens }
+    /// The tokens slot-constrained decoding reads, found once.
+    public let slotVocabulary: SlotVocabulary
+    /// Whether each narrative is decoded under its sheet's `SlotConstraint` (the default);
+    /// false decodes freely, as before the constraint, for measuring what it changes.
+    public let constrainsSlots: Bool
 
     private let lock = NSLock()
     /// One generator per voice ("" for the base), kept so pages reuse their KV caches.
@@ -43,7 +48,7 @@ public final class Narrator: @unchecked Sendable {
 
     /// `catalogue` is what the grounding checker matches narratives against.
     public init(model: NarratorModel, catalogue: [Product], sampling: SamplingParameters = defaultSampling,
-                maxNewTokens: Int = defaultMaxNewTokens) throws {
+                maxNewTokens: Int = defaultMaxNewTokens, constrainsSlots: Bool = true) throws {
         try sampling.validate()
         guard maxNewTokens >= 1 else { throw NarrativeError("max new tokens must be at least 1 (got \(maxNewTokens))") }
         let context = model.config.contextLength
@@ -55,10 +60,8 @@ public final class Narrator: @unchecked Sendable {
         checker = GroundingChecker(catalogue: catalogue)
         self.sampling = sampling
         self.maxNewTokens = maxNewTokens
-        let tokenizer = model.tokenizer
-        var stops: Set<Int> = [GPT2Tokenizer.endOfText]
-        for id in 0..<tokenizer.vocabSize where tokenizer.decodeBytes([id]).contains(UInt8(ascii: "\n")) { stops.insert(id) }
-        stopTokens = stops
+        slotVocabulary = SlotVocabulary(tokenizer: model.tokenizer)
+        self.constrainsSlots = constrainsSlots
     }
 
     public var tokenizer: GPT2Tokenizer { model.tokenizer }
@@ -85,6 +88,12 @@ public final class Narrator: @unchecked Sendable {
                                   seed: self.seed(customer: customer, stockCode: stockCode, seed: seed))
         sampler.vocabularyLimit = tokenizer.vocabSize
         return sampler
+    }
+
+    /// The logits processor of one item's narrative: its sheet's `SlotConstraint`, or nil when
+    /// the narrator decodes unconstrained. One per sequence: it follows what that one writes.
+    public func constraint(for sheet: FactSheet) -> SlotConstraint? {
+        constrainsSlots ? SlotConstraint(sheet: sheet, vocabulary: slotVocabulary, checker: checker) : nil
     }
 
     /// The text of generated tokens: up to the first line break, trimmed.
@@ -133,7 +142,7 @@ public final class Narrator: @unchecked Sendable {
                 let prompt = try promptTokens(for: sheet)
                 sequences[index] = try generator.add(
                     prompt: prompt, sampler: try sampler(customer: customer, stockCode: code, seed: seed, parameters: parameters),
-                    maxNewTokens: maxNewTokens, stopTokens: stopTokens)
+                    maxNewTokens: maxNewTokens, stopTokens: stopTokens, processor: constraint(for: sheet))
             } catch {
                 narrations[index] = Narration(stockCode: code, generatedTokens: [], delexicalised: "",
                                               served: ServedNarrative(text: ServedNarrative.fallback(for: sheet), isFallback: true,

@@ -9,13 +9,14 @@ import XCTest
 final class NarratorTests: XCTestCase {
     private let customer = 17850
 
-    /// Generates one sheet's narrative alone, through the GPT library's single-sequence generator.
+    /// Generates one sheet's narrative alone, through the GPT library's single-sequence generator,
+    /// under the sheet's slot constraint as the page is.
     private func alone(_ narrator: Narrator, weights: InferenceWeights, sheet: FactSheet, seed: UInt64,
                        parameters: SamplingParameters?) throws -> [Int] {
         var generator = TokenGenerator(session: InferenceSession(weights: weights),
                                        sampler: try narrator.sampler(customer: customer, stockCode: sheet.item.stockCode,
                                                                      seed: seed, parameters: parameters),
-                                       stopTokens: narrator.stopTokens)
+                                       stopTokens: narrator.stopTokens, processor: narrator.constraint(for: sheet))
         var tokens: [Int] = []
         _ = try generator.generate(prompt: try narrator.promptTokens(for: sheet), maxNewTokens: narrator.maxNewTokens) {
             tokens.append($0)

@@ -36,6 +36,7 @@ public final class BatchedGenerator {
         let id: SequenceID
         let cache: KeyValueCache
         var sampler: Sampler
+        var processor: (any LogitsProcessor)?
         let stopTokens: Set<Int>
         let maxNewTokens: Int
         /// Tokens to run before the next sample: the prompt's unprefilled part, then the last sampled token.
@@ -71,9 +72,10 @@ public final class BatchedGenerator {
 
     /// Queues a sequence to start at the next step. `prompt` must fit the context (see
     /// `TokenGenerator.fitPrompt`) and hold valid ids; `maxNewTokens` 0 ends it at the next step
-    /// with no token.
+    /// with no token. `processor`, if any, adjusts each of its rows before `sampler` draws.
     @discardableResult
-    public func add(prompt: [Int], sampler: Sampler, maxNewTokens: Int, stopTokens: Set<Int> = []) throws -> SequenceID {
+    public func add(prompt: [Int], sampler: Sampler, maxNewTokens: Int, stopTokens: Set<Int> = [],
+                    processor: (any LogitsProcessor)? = nil) throws -> SequenceID {
         guard !prompt.isEmpty else { throw GPTError.invalidInput("nothing to run: the prompt has no tokens") }
         guard prompt.count <= config.contextLength else {
             throw GPTError.invalidInput("\(prompt.count) tokens exceed the model's context of \(config.contextLength)")
@@ -86,7 +88,7 @@ public final class BatchedGenerator {
         nextID += 1
         let cache = freeCaches.popLast() ?? KeyValueCache(config: config)
         cache.position = 0
-        sequences.append(ActiveSequence(id: id, cache: cache, sampler: sampler, stopTokens: stopTokens,
+        sequences.append(ActiveSequence(id: id, cache: cache, sampler: sampler, processor: processor, stopTokens: stopTokens,
                                   maxNewTokens: maxNewTokens, pending: prompt, history: Set(prompt)))
         return id
     }
@@ -143,7 +145,7 @@ public final class BatchedGenerator {
             sampled.withUnsafeMutableBufferPointer { sampled in
                 Parallel.forEachChunk(sampling.count, costPerItem: vocabulary) { range in
                     for k in range {
-                        let row = UnsafeBufferPointer(start: logits + sampling[k].logitRow * vocabulary, count: vocabulary)
+                        let row = UnsafeMutableBufferPointer(start: logits + sampling[k].logitRow * vocabulary, count: vocabulary)
                         sampled[k] = sample(&sequences[sampling[k].index], logits: row)
                     }
                 }
@@ -172,8 +174,10 @@ public final class BatchedGenerator {
     }
 
     /// `TokenGenerator.generate`'s rules for one sampled token.
-    private func sample(_ sequence: inout ActiveSequence, logits: UnsafeBufferPointer<Float>) -> TokenEvent {
-        let token = sequence.sampler.next(logits: logits, history: sequence.history)
+    private func sample(_ sequence: inout ActiveSequence, logits: UnsafeMutableBufferPointer<Float>) -> TokenEvent {
+        sequence.processor?.process(logits)
+        let token = sequence.sampler.next(logits: UnsafeBufferPointer(logits), history: sequence.history)
+        sequence.processor?.accept(token)
         if sequence.stopTokens.contains(token) { return TokenEvent(token: nil, stopReason: .stopToken) }
         sequence.produced += 1
         sequence.history.insert(token)

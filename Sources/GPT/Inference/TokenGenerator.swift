@@ -16,11 +16,16 @@ public struct TokenGenerator {
     public var sampler: Sampler
     /// Tokens that end a sample without being shown.
     public let stopTokens: Set<Int>
+    /// Adjusts each row before the sampler draws (as `BatchedGenerator` does), if set.
+    public var processor: (any LogitsProcessor)?
+    /// The processed copy of the row [V]: the session's logits are read-only.
+    private var processed: [Float] = []
 
-    public init(session: InferenceSession, sampler: Sampler, stopTokens: Set<Int>) {
+    public init(session: InferenceSession, sampler: Sampler, stopTokens: Set<Int>, processor: (any LogitsProcessor)? = nil) {
         self.session = session
         self.sampler = sampler
         self.stopTokens = stopTokens
+        self.processor = processor
     }
 
     /// The last `contextLength` tokens of `prompt` (a longer prompt is cut from the left),
@@ -38,7 +43,7 @@ public struct TokenGenerator {
         var logits = try session.prefill(prompt)
         var produced = 0
         while produced < maxNewTokens {
-            let token = sampler.next(logits: logits, history: history)
+            let token = draw(logits, history: history)
             if stopTokens.contains(token) { return .stopToken }
             produced += 1
             history.insert(token)
@@ -48,5 +53,18 @@ public struct TokenGenerator {
             logits = try session.next(token)
         }
         return .maxNewTokens
+    }
+
+    private mutating func draw(_ logits: UnsafeBufferPointer<Float>, history: Set<Int>) -> Int {
+        guard var processor else { return sampler.next(logits: logits, history: history) }
+        processed.removeAll(keepingCapacity: true)
+        processed.append(contentsOf: logits)
+        let token = processed.withUnsafeMutableBufferPointer { row in
+            processor.process(row)
+            return sampler.next(logits: UnsafeBufferPointer(row), history: history)
+        }
+        processor.accept(token)
+        self.processor = processor
+        return token
     }
 }

@@ -22,11 +22,14 @@ public final class NarrationScheduler: @unchecked Sendable {
     }
 
     /// The tokens the narrator writes after `prompt` for this customer's item, sampled with the
-    /// narrator's per-item seed (a page is reproducible) in `voice` (nil: the base narrator).
-    public func generate(prompt: [Int], customer: Int, stockCode: String, seed: UInt64, voice: String?) async throws -> [Int] {
+    /// narrator's per-item seed (a page is reproducible) in `voice` (nil: the base narrator),
+    /// under `constraint` (the sheet's `Narrator.constraint(for:)`) if any.
+    public func generate(prompt: [Int], customer: Int, stockCode: String, seed: UInt64, voice: String?,
+                         constraint: (any LogitsProcessor)? = nil) async throws -> [Int] {
         let lane = try lane(voice: voice)
         return try await withCheckedThrowingContinuation { continuation in
-            lane.submit(VoiceLane.Job(prompt: prompt, customer: customer, stockCode: stockCode, seed: seed, continuation: continuation))
+            lane.submit(VoiceLane.Job(prompt: prompt, customer: customer, stockCode: stockCode, seed: seed, constraint: constraint,
+                                      continuation: continuation))
         }
     }
 
@@ -56,6 +59,7 @@ private final class VoiceLane: @unchecked Sendable {
         let customer: Int
         let stockCode: String
         let seed: UInt64
+        let constraint: (any LogitsProcessor)?
         let continuation: CheckedContinuation<[Int], any Error>
     }
 
@@ -111,7 +115,7 @@ private final class VoiceLane: @unchecked Sendable {
                 do {
                     let sampler = try narrator.sampler(customer: job.customer, stockCode: job.stockCode, seed: job.seed)
                     let id = try generator.add(prompt: job.prompt, sampler: sampler, maxNewTokens: narrator.maxNewTokens,
-                                               stopTokens: narrator.stopTokens)
+                                               stopTokens: narrator.stopTokens, processor: job.constraint)
                     running[id] = (job, [])
                 } catch {
                     job.continuation.resume(throwing: error)

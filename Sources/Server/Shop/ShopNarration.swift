@@ -33,7 +33,8 @@ public final class ShopNarration: @unchecked Sendable {
                                 return (index, narrator.serve(generatedTokens: [], sheet: sheet))
                             }
                             let tokens = try await scheduler.generate(prompt: prompt, customer: customer, stockCode: sheet.item.stockCode,
-                                                                      seed: 0, voice: voice)
+                                                                      seed: 0, voice: voice,
+                                                                      constraint: narrator.constraint(for: sheet))
                             return (index, narrator.serve(generatedTokens: tokens, sheet: sheet))
                         }
                     }

@@ -1,0 +1,84 @@
+import Tokenizer
+
+/// The tokens that matter to decoding constrained to a fact sheet's slots, found once per
+/// tokenizer in one pass over the vocabulary.
+///
+/// A slot is spelt `<name>`, and GPT-2's byte-level BPE splits that as its merges fall: the
+/// `<` joins a space or a bracket before it (` <`, `(<`), a long name is several tokens
+/// (`similar` + `ity`), the `>` joins the punctuation after it (`>.`, `>,`), and a model may
+/// write any other split. So the constraint reads tokens as bytes, never as fixed token
+/// sequences: outside a slot only a token holding `<` can open one, and inside a slot (after
+/// `<partial`) only a token continuing some slot name's spelling can follow — the entries
+/// of a trie over the names of `NarrativeSlot.allCases`, so a slot added there just works.
+public struct SlotVocabulary: Sendable {
+    struct Token: Sendable {
+        let id: Int
+        let bytes: [UInt8]
+    }
+
+    public let tokenizer: GPT2Tokenizer
+    /// End-of-text and every token holding a line break: a narrative is one line.
+    public let stopTokens: Set<Int>
+    let stopList: [Int]
+    /// Every token holding `<` (stop tokens aside): the only ones that can open a slot.
+    let openers: [Token]
+    /// For each prefix of a slot name (the bytes after an unclosed `<`), the tokens that can
+    /// continue the spelling of some name: a piece of the rest of its name and `>`, or the whole
+    /// rest and `>` with more after it.
+    let continuations: [[UInt8]: [Token]]
+    /// Every slot name's bytes.
+    let names: [[UInt8]]
+
+    static let open = UInt8(ascii: "<"), close = UInt8(ascii: ">")
+
+    public init(tokenizer: GPT2Tokenizer) {
+        self.tokenizer = tokenizer
+        var stops: Set<Int> = [GPT2Tokenizer.endOfText]
+        var openers: [Token] = []
+        var closers: [Token] = []
+        // Tokens spelt only of name bytes, possibly ending in `>`: the pieces a slot is written in.
+        var pieces: [[UInt8]: Int] = [:]
+        for id in 0..<tokenizer.vocabSize where id != GPT2Tokenizer.endOfText {
+            let bytes = tokenizer.decodeBytes([id])
+            if bytes.contains(UInt8(ascii: "\n")) {
+                stops.insert(id)
+                continue
+            }
+            if bytes.contains(Self.open) { openers.append(Token(id: id, bytes: bytes)) }
+            if bytes.contains(Self.close) { closers.append(Token(id: id, bytes: bytes)) }
+            if let last = bytes.last, bytes.dropLast().allSatisfy(Self.isNameByte), Self.isNameByte(last) || last == Self.close {
+                pieces[bytes] = id
+            }
+        }
+        stopTokens = stops
+        stopList = stops.sorted()
+        self.openers = openers
+        names = NarrativeSlot.allCases.map { Array($0.rawValue.utf8) }
+
+        var continuations: [[UInt8]: [Token]] = [:]
+        for name in names {
+            for length in 0...name.count {
+                let partial = Array(name[..<length])
+                let rest = Array(name[length...]) + [Self.close]
+                var found = continuations[partial] ?? []
+                var seen = Set(found.map(\.id))
+                for end in 1...rest.count {
+                    if let id = pieces[Array(rest[..<end])], seen.insert(id).inserted { found.append(Token(id: id, bytes: Array(rest[..<end]))) }
+                }
+                for closer in closers where closer.bytes.count > rest.count && closer.bytes.starts(with: rest) {
+                    if seen.insert(closer.id).inserted { found.append(closer) }
+                }
+                continuations[partial] = found
+            }
+        }
+        self.continuations = continuations
+    }
+
+    public func bytes(of token: Int) -> [UInt8] { tokenizer.decodeBytes([token]) }
+
+    /// The bytes a slot name may hold (Swift identifiers: letters, digits, `_`).
+    static func isNameByte(_ byte: UInt8) -> Bool {
+        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+            || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "_")
+    }
+}
