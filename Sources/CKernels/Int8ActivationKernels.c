@@ -98,63 +98,40 @@ int finch_q8a8_available(void) {
         && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni");
 }
 
-/// Output tiles t..<t+T (8 rows each, one per 32-bit lane) against input rows j..<j+R. Each step
-/// of four columns is T 32-byte loads of weights, R broadcasts of four input codes and T · R
-/// vpdpbusd into independent accumulators: enough chains to hide vpdpbusd's latency, and each
-/// load feeds several of them. A group's exact int32 sums are then scaled into float once.
-/// No horizontal sums: lane k of tile u ends as y[j + r][8 (t + u) + k].
-static inline __attribute__((always_inline)) FINCH_VNNI void tile_block(
-    const int T, const int R, const int8_t *packed, const float *tileScales, const int32_t *tileOffsets,
-    ptrdiff_t rows, ptrdiff_t groupSize, ptrdiff_t groups, ptrdiff_t steps,
+/// Output tile t (8 rows, one per 32-bit lane) against input rows j..<j+R. Each step of four
+/// columns is one 32-byte load of weights and one vpdpbusd per input row (its four codes
+/// broadcast to every lane); a group's exact int32 sums are then scaled into float once.
+/// No horizontal sums: lane k ends as y[j][8t + k].
+static inline __attribute__((always_inline)) FINCH_VNNI void tile_rows(
+    const int R, const int8_t *packed, const float *tileScales, const int32_t *tileOffsets,
+    ptrdiff_t rows, ptrdiff_t columns, ptrdiff_t groupSize, ptrdiff_t groups, ptrdiff_t steps,
     const uint8_t *xq, const float *xScales, const float *bias, float *y, ptrdiff_t ldy, ptrdiff_t t, ptrdiff_t j) {
+    const int8_t *tile = packed + t * steps * 32;
     const int32_t *inputs[8];
-    for (int r = 0; r < R; r++) inputs[r] = (const int32_t *)(xq + (j + r) * steps * 4);
-    __m256 acc[8][8];
-    for (int u = 0; u < T; u++)
-        for (int r = 0; r < R; r++) acc[u][r] = _mm256_setzero_ps();
+    __m256 acc[8];
+    for (int k = 0; k < R; k++) {
+        inputs[k] = (const int32_t *)(xq + (j + k) * steps * 4);
+        acc[k] = _mm256_setzero_ps();
+    }
     const ptrdiff_t groupSteps = groupSize / 4;
     for (ptrdiff_t g = 0; g < groups; g++) {
-        __m256i sum[8][8];
-        for (int u = 0; u < T; u++) {
-            __m256i offset = _mm256_loadu_si256((const __m256i *)(tileOffsets + ((t + u) * groups + g) * 8));
-            for (int r = 0; r < R; r++) sum[u][r] = offset;
-        }
+        __m256i offset = _mm256_loadu_si256((const __m256i *)(tileOffsets + (t * groups + g) * 8));
+        __m256i sum[8];
+        for (int k = 0; k < R; k++) sum[k] = offset;
         for (ptrdiff_t s = g * groupSteps, end = min_index(s + groupSteps, steps); s < end; s++) {
-            __m256i w[8];
-            for (int u = 0; u < T; u++) w[u] = _mm256_loadu_si256((const __m256i *)(packed + ((t + u) * steps + s) * 32));
-            for (int r = 0; r < R; r++) {
-                __m256i x = _mm256_set1_epi32(inputs[r][s]);
-                for (int u = 0; u < T; u++) sum[u][r] = _mm256_dpbusd_epi32(sum[u][r], x, w[u]);
-            }
+            __m256i w = _mm256_loadu_si256((const __m256i *)(tile + s * 32));
+            for (int k = 0; k < R; k++) sum[k] = _mm256_dpbusd_epi32(sum[k], _mm256_set1_epi32(inputs[k][s]), w);
         }
-        for (int u = 0; u < T; u++) {
-            __m256 scale = _mm256_loadu_ps(tileScales + ((t + u) * groups + g) * 8);
-            for (int r = 0; r < R; r++) {
-                __m256 both = _mm256_mul_ps(scale, _mm256_set1_ps(xScales[(j + r) * groups + g]));
-                acc[u][r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum[u][r]), both, acc[u][r]);
-            }
+        __m256 scale = _mm256_loadu_ps(tileScales + (t * groups + g) * 8);
+        for (int k = 0; k < R; k++) {
+            __m256 both = _mm256_mul_ps(scale, _mm256_set1_ps(xScales[(j + k) * groups + g]));
+            acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum[k]), both, acc[k]);
         }
     }
-    for (int u = 0; u < T; u++) {
-        ptrdiff_t o = 8 * (t + u);
-        __mmask8 mask = rows - o >= 8 ? 0xFF : (__mmask8)((1u << (rows - o)) - 1);
-        __m256 b = bias ? _mm256_maskz_loadu_ps(mask, bias + o) : _mm256_setzero_ps();
-        for (int r = 0; r < R; r++) _mm256_mask_storeu_ps(y + (j + r) * ldy + o, mask, _mm256_add_ps(acc[u][r], b));
-    }
-}
-
-/// Tiles tileBegin..<tileEnd against R input rows from j: blocks of T tiles (T · R accumulators,
-/// T weight vectors and one broadcast within the 32 vector registers), the last few tiles one by one.
-static inline __attribute__((always_inline)) FINCH_VNNI void tiles_against_rows(
-    const int T, const int R, const int8_t *packed, const float *tileScales, const int32_t *tileOffsets,
-    ptrdiff_t rows, ptrdiff_t groupSize, ptrdiff_t groups, ptrdiff_t steps,
-    const uint8_t *xq, const float *xScales, const float *bias, float *y, ptrdiff_t ldy,
-    ptrdiff_t tileBegin, ptrdiff_t tileEnd, ptrdiff_t j) {
-    ptrdiff_t t = tileBegin;
-    for (; t + T <= tileEnd; t += T)
-        tile_block(T, R, packed, tileScales, tileOffsets, rows, groupSize, groups, steps, xq, xScales, bias, y, ldy, t, j);
-    for (; t < tileEnd; t++)
-        tile_block(1, R, packed, tileScales, tileOffsets, rows, groupSize, groups, steps, xq, xScales, bias, y, ldy, t, j);
+    ptrdiff_t o = 8 * t;
+    __mmask8 mask = rows - o >= 8 ? 0xFF : (__mmask8)((1u << (rows - o)) - 1);
+    __m256 b = bias ? _mm256_maskz_loadu_ps(mask, bias + o) : _mm256_setzero_ps();
+    for (int k = 0; k < R; k++) _mm256_mask_storeu_ps(y + (j + k) * ldy + o, mask, _mm256_add_ps(acc[k], b));
 }
 
 FINCH_VNNI void finch_q8a8_gemm(const int8_t *packed, const float *tileScales, const int32_t *tileOffsets,
@@ -163,30 +140,24 @@ FINCH_VNNI void finch_q8a8_gemm(const int8_t *packed, const float *tileScales, c
                                 const float *bias, float *y, ptrdiff_t ldy, ptrdiff_t tileBegin, ptrdiff_t tileEnd) {
     ptrdiff_t groups = (columns + groupSize - 1) / groupSize;
     ptrdiff_t steps = finch_q8a8_input_stride(columns) / 4;
+    // A tile's weights (8 × columns bytes, ≤ 16 KB at 2048 columns) stay in L1 while every
+    // block of eight input rows passes over them, so they come from memory once per product.
     // The input rows go in passes of at most eight, as even as possible (10 rows: 5 + 5, not
-    // 8 + 2, whose second pass would load a weight vector for every two vpdpbusd). A chunk of
-    // tiles (≤ 32 KB of weights) stays in L1 while every pass goes over it, so the weights come
-    // from memory once per product.
+    // 8 + 2, whose second pass would load a weight vector for every two vpdpbusd).
     ptrdiff_t passes = (n + 7) / 8;
-    ptrdiff_t chunk = 32 * 1024 / (8 * finch_q8a8_input_stride(columns));
-    if (chunk < 8) chunk = 8;
-    for (ptrdiff_t begin = tileBegin; begin < tileEnd; begin += chunk) {
-        ptrdiff_t end = min_index(begin + chunk, tileEnd);
+    for (ptrdiff_t t = tileBegin; t < tileEnd; t++) {
         for (ptrdiff_t pass = 0, j = 0; pass < passes; pass++) {
             ptrdiff_t count = (n - j) / (passes - pass);
-#define FINCH_Q8A8_PASS(T, R) tiles_against_rows(T, R, packed, tileScales, tileOffsets, rows, groupSize, groups, steps, \
-                                                 xq, xScales, bias, y, ldy, begin, end, j)
             switch (count) {
-            case 8: FINCH_Q8A8_PASS(2, 8); break;
-            case 7: FINCH_Q8A8_PASS(2, 7); break;
-            case 6: FINCH_Q8A8_PASS(4, 6); break;
-            case 5: FINCH_Q8A8_PASS(4, 5); break;
-            case 4: FINCH_Q8A8_PASS(4, 4); break;
-            case 3: FINCH_Q8A8_PASS(4, 3); break;
-            case 2: FINCH_Q8A8_PASS(4, 2); break;
-            default: FINCH_Q8A8_PASS(8, 1); break;
+            case 8: tile_rows(8, packed, tileScales, tileOffsets, rows, columns, groupSize, groups, steps, xq, xScales, bias, y, ldy, t, j); break;
+            case 7: tile_rows(7, packed, tileScales, tileOffsets, rows, columns, groupSize, groups, steps, xq, xScales, bias, y, ldy, t, j); break;
+            case 6: tile_rows(6, packed, tileScales, tileOffsets, rows, columns, groupSize, groups, steps, xq, xScales, bias, y, ldy, t, j); break;
+            case 5: tile_rows(5, packed, tileScales, tileOffsets, rows, columns, groupSize, groups, steps, xq, xScales, bias, y, ldy, t, j); break;
+            case 4: tile_rows(4, packed, tileScales, tileOffsets, rows, columns, groupSize, groups, steps, xq, xScales, bias, y, ldy, t, j); break;
+            case 3: tile_rows(3, packed, tileScales, tileOffsets, rows, columns, groupSize, groups, steps, xq, xScales, bias, y, ldy, t, j); break;
+            case 2: tile_rows(2, packed, tileScales, tileOffsets, rows, columns, groupSize, groups, steps, xq, xScales, bias, y, ldy, t, j); break;
+            default: tile_rows(1, packed, tileScales, tileOffsets, rows, columns, groupSize, groups, steps, xq, xScales, bias, y, ldy, t, j); break;
             }
-#undef FINCH_Q8A8_PASS
             j += count;
         }
     }
