@@ -175,6 +175,42 @@ final class SamplerTests: XCTestCase {
         }
     }
 
+    /// `next` reads the row in place and scales only the candidates it selects; it must draw
+    /// exactly the token the documented steps give on a copy (penalty, −∞ past the limit,
+    /// temperature over the whole row, top-k, top-p, draw), with ties at the k-th value, NaNs,
+    /// short rows and every limit.
+    func testNextEqualsTheStepsAppliedOneByOne() throws {
+        var data = SeededGenerator(seed: 13)
+        for trial in 0..<400 {
+            let count = 1 + data.nextInt(below: trial % 4 == 0 ? 2_000 : 90)
+            var logits = (0..<count).map { _ in trial % 2 == 0 ? Float(data.nextInt(below: 12)) - 6 : 3 * data.nextNormal() }
+            if trial % 17 == 0 { logits[data.nextInt(below: count)] = .nan }
+            if trial % 19 == 0 { logits[data.nextInt(below: count)] = -.infinity }
+            let parameters = SamplingParameters(temperature: [0, 0.7, 1, 1.3][trial % 4], topK: [0, 1, 5, 40, count][(trial / 4) % 5],
+                                                topP: [1, 0.9, 0.3][(trial / 20) % 3], repetitionPenalty: trial % 3 == 0 ? 1.3 : 1)
+            let limit: Int? = trial % 5 == 0 ? data.nextInt(below: count + 2) : nil
+            let history = Set((0..<5).map { _ in data.nextInt(below: count) })
+            var sampler = try Sampler(parameters: parameters, seed: UInt64(trial))
+            sampler.vocabularyLimit = limit
+            var reference = SeededGenerator(seed: UInt64(trial))
+            for _ in 0..<3 {
+                var adjusted = logits
+                if let limit, limit < count { for i in max(1, limit)..<count { adjusted[i] = -.infinity } }
+                Sampler.applyRepetitionPenalty(&adjusted, penalty: parameters.repetitionPenalty, tokens: history)
+                let expected: Int
+                if parameters.temperature == 0 {
+                    expected = Sampler.argmax(adjusted)
+                } else {
+                    Sampler.applyTemperature(&adjusted, parameters.temperature)
+                    let candidates = Sampler.nucleus(of: Sampler.topK(adjusted, k: parameters.topK), logits: adjusted, p: parameters.topP)
+                    expected = Sampler.draw(from: candidates, uniform: reference.nextUniformDouble())
+                }
+                let token = logits.withUnsafeBufferPointer { sampler.next(logits: $0, history: history) }
+                XCTAssertEqual(token, expected, "trial \(trial): \(parameters), \(count) logits, limit \(String(describing: limit))")
+            }
+        }
+    }
+
     /// Hugging Face's processors written out naively in Double, with full sorts.
     private func referenceDistribution(_ logits: [Float], history: Set<Int>, _ parameters: SamplingParameters) -> [Double] {
         var scores = logits.enumerated().map { token, value -> Double in

@@ -61,21 +61,26 @@ public struct Sampler {
     /// The next token after `logits` [V]; `history` holds every token of the prompt and the
     /// generation so far (the repetition penalty's set).
     public mutating func next(logits: UnsafeBufferPointer<Float>, history: Set<Int>) -> Int {
-        if parameters.temperature == 0, parameters.repetitionPenalty == 1 {
-            // Nothing to adjust: the argmax of the allowed ids, read in place.
-            let allowed = vocabularyLimit.map { min(logits.count, max(1, $0)) } ?? logits.count
-            return Self.argmax(UnsafeBufferPointer(rebasing: logits.prefix(allowed)))
-        }
+        guard let base = logits.baseAddress, !logits.isEmpty else { return 0 }
+        let allowed = vocabularyLimit.map { min(logits.count, max(1, $0)) } ?? logits.count
+        // Without a penalty the row is read in place: no copy of the vocabulary per step.
+        guard parameters.repetitionPenalty != 1 else { return pick(base, count: logits.count, allowed: allowed) }
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: logits)
-        if let vocabularyLimit, vocabularyLimit < scratch.count {
-            for i in max(1, vocabularyLimit)..<scratch.count { scratch[i] = -.infinity }
-        }
+        for i in allowed..<scratch.count { scratch[i] = -.infinity }
         Self.applyRepetitionPenalty(&scratch, penalty: parameters.repetitionPenalty, tokens: history)
-        if parameters.temperature == 0 { return Self.argmax(scratch) }
-        Self.applyTemperature(&scratch, parameters.temperature)
-        let candidates = Self.nucleus(of: Self.topK(scratch, k: parameters.topK), logits: scratch, p: parameters.topP)
-        return Self.draw(from: candidates, uniform: generator.nextUniformDouble())
+        let adjusted = scratch
+        return adjusted.withUnsafeBufferPointer { pick($0.baseAddress!, count: $0.count, allowed: allowed) }
+    }
+
+    /// Temperature, top-k, top-p and the draw over a row whose penalty is applied; ids at or
+    /// above `allowed` count as −∞. The temperature is applied to the candidates as they are
+    /// selected (the same products `applyTemperature` makes), never to the whole row.
+    private mutating func pick(_ row: UnsafePointer<Float>, count: Int, allowed: Int) -> Int {
+        if parameters.temperature == 0 { return LogitSelection.argmax(row, count: allowed) }
+        let scale = parameters.temperature == 1 ? 1 : 1 / parameters.temperature
+        let candidates = LogitSelection.topK(row, count: count, allowed: allowed, scale: scale, k: parameters.topK)
+        return Self.draw(from: Self.nucleus(of: candidates, p: parameters.topP), uniform: generator.nextUniformDouble())
     }
 
     // MARK: The steps, each usable on its own
@@ -108,9 +113,8 @@ public struct Sampler {
     /// over the whole vocabulary. Same answer, NaN included (a NaN first logit gives 0, other NaNs
     /// are never chosen).
     public static func argmax(_ logits: UnsafeBufferPointer<Float>) -> Int {
-        guard let base = logits.baseAddress, !logits.isEmpty, !base[0].isNaN else { return 0 }
-        let largest = VectorMath.max(base, logits.count)
-        return logits.firstIndex(of: largest) ?? 0
+        guard let base = logits.baseAddress else { return 0 }
+        return LogitSelection.argmax(base, count: logits.count)
     }
 
     /// HF's `TopKLogitsWarper`: the ids whose logit is ≥ the k-th largest (ties at the boundary
@@ -137,9 +141,14 @@ public struct Sampler {
     /// set of most probable candidates whose probability sums to ≥ p, never empty. Returned with
     /// their probabilities, most probable first (ties by lower id).
     public static func nucleus(of candidates: [Int], logits: [Float], p: Float) -> [(token: Int, probability: Double)] {
+        nucleus(of: candidates.map { ($0, logits[$0]) }, p: p)
+    }
+
+    /// `nucleus` over candidates that carry their logits.
+    static func nucleus(of candidates: [(token: Int, logit: Float)], p: Float) -> [(token: Int, probability: Double)] {
         guard !candidates.isEmpty else { return [] }
-        let maximum = candidates.reduce(-Float.infinity) { max($0, logits[$1]) }
-        var weights = candidates.map { (token: $0, probability: Double(VectorMath.exp(logits[$0] - maximum))) }
+        let maximum = candidates.reduce(-Float.infinity) { max($0, $1.logit) }
+        var weights = candidates.map { (token: $0.token, probability: Double(VectorMath.exp($0.logit - maximum))) }
         let total = weights.reduce(0) { $0 + $1.probability }
         // Tokens below `floor` can never enter the nucleus, so only the rest is sorted: their total
         // mass is < candidates × floor = 1 − p, leaving ≥ p above it.
