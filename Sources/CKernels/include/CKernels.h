@@ -14,6 +14,7 @@
 #include "CPUAffinity.h"
 #include "Int8ActivationKernels.h"
 #include "AttentionKernels.h"
+#include "EncoderKernels.h"
 
 #ifdef __cplusplus
 extern "C" {
