@@ -92,7 +92,10 @@ public final class SentenceEncoder: @unchecked Sendable {
         if let empty = tokenized.firstIndex(where: \.isEmpty) { throw EmbeddingError("sentence \(empty) has no tokens") }
         let order = tokenized.indices.sorted { tokenized[$0].count > tokenized[$1].count }
         let totalTokens = tokenized.reduce(0) { $0 + $1.count }
-        let capacity = max(min(batchTokens, totalTokens), tokenized.map(\.count).max() ?? 0)
+        // At least two batches per core when there is enough work, so the cores share it evenly
+        // (`recommend index` embeds 512 products, one batch of the default size, at a time).
+        let share = max(Self.minimumParallelBatchTokens, (totalTokens + 2 * Parallel.coreCount - 1) / (2 * Parallel.coreCount))
+        let capacity = max(min(batchTokens, share, totalTokens), tokenized.map(\.count).max() ?? 0)
         let batches = try Self.pack(order: order, tokenized: tokenized, capacity: capacity)
         for batch in batches { try encoder.validate(tokens: batch.tokens, offsets: batch.offsets) }
         let workers = min(Parallel.coreCount, batches.count)
@@ -115,6 +118,10 @@ public final class SentenceEncoder: @unchecked Sendable {
             }
         }
     }
+
+    /// The smallest batch split off for another core: below it, the GEMMs lose more efficiency
+    /// than the second core gains.
+    static let minimumParallelBatchTokens = 256
 
     /// Sentences packed back to back: `tokens`, the `offsets` of each sentence's first token (and
     /// the total), and which input sentence each one is.
