@@ -82,7 +82,8 @@ public final class SentenceEncoder: @unchecked Sendable {
     /// Sentences are sorted by length and packed into batches of about `batchTokens` tokens, so the
     /// projections are large GEMMs. With several batches and cores, each core takes whole batches
     /// (the longest first) with single-threaded kernels: splitting every GEMM and pass over the
-    /// cores instead costs a synchronisation per kernel, about 60 of them per layer and batch.
+    /// cores instead costs a synchronisation per kernel (about ten per layer and batch, plus
+    /// OpenBLAS's own inside each GEMM).
     public func embed(tokenized: [[Int32]], into out: UnsafeMutableBufferPointer<Float>) throws {
         let c = dimension
         guard out.count == tokenized.count * c else {
