@@ -31,11 +31,12 @@ def main():
     texts = [json.loads(line)["text"] for line in open(args.texts, encoding="utf-8") if line.strip()]
     model = SentenceTransformer(args.model, device="cpu")
     model.encode(texts[:64], batch_size=args.batch_size)  # warm-up
-    best, embeddings = float("inf"), None
+    best, best_cpu, embeddings = float("inf"), float("inf"), None
     for _ in range(args.repeats):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         embeddings = model.encode(texts, batch_size=args.batch_size, normalize_embeddings=True, convert_to_numpy=True)
         best = min(best, time.perf_counter() - start)
+        best_cpu = min(best_cpu, time.process_time() - start_cpu)
     model.encode([args.query])
     latencies = []
     for _ in range(args.query_runs):
@@ -45,7 +46,7 @@ def main():
     latencies.sort()
     tokens = sum(len(ids) for ids in model.tokenizer(texts, truncation=True, max_length=model.max_seq_length)["input_ids"])
     result = {"impl": "sentence-transformers", "sentences": len(texts), "tokens": tokens, "bestSeconds": best,
-              "sentencesPerSecond": len(texts) / best,
+              "sentencesPerSecond": len(texts) / best, "cpuSeconds": best_cpu,
               "queryP50Milliseconds": latencies[len(latencies) // 2],
               "queryP95Milliseconds": latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))]}
     if args.compare:

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Tensor
 
 /// A sentence-transformers model folder run on Finch's kernels: WordPiece → BERT encoder → mean
@@ -78,8 +79,11 @@ public final class SentenceEncoder: @unchecked Sendable {
 
     /// The same from token ids (each `[CLS] … [SEP]`, as `tokenizer.encode` makes them).
     ///
-    /// Sentences are sorted by length and packed into batches of about `batchTokens` tokens, so
-    /// each batch's attention work is even across the cores and the projections are large GEMMs.
+    /// Sentences are sorted by length and packed into batches of about `batchTokens` tokens, so the
+    /// projections are large GEMMs. With several batches and cores, each core takes whole batches
+    /// (the longest first) with single-threaded kernels: splitting every GEMM and pass over the
+    /// cores instead costs a synchronisation per kernel (about ten per layer and batch, plus
+    /// OpenBLAS's own inside each GEMM).
     public func embed(tokenized: [[Int32]], into out: UnsafeMutableBufferPointer<Float>) throws {
         let c = dimension
         guard out.count == tokenized.count * c else {
@@ -89,27 +93,70 @@ public final class SentenceEncoder: @unchecked Sendable {
         if let empty = tokenized.firstIndex(where: \.isEmpty) { throw EmbeddingError("sentence \(empty) has no tokens") }
         let order = tokenized.indices.sorted { tokenized[$0].count > tokenized[$1].count }
         let totalTokens = tokenized.reduce(0) { $0 + $1.count }
-        let capacity = max(min(batchTokens, totalTokens), tokenized.map(\.count).max() ?? 0)
-        let workspace = takeWorkspace(rows: capacity)
-        defer { returnWorkspace(workspace) }
-        let pooled = FloatBuffer(count: max(1, tokenized.count) * c)
-        var start = 0
-        while start < order.count {
-            var tokens: [Int32] = [], offsets = [0]
-            var end = start
-            while end < order.count, tokens.isEmpty || tokens.count + tokenized[order[end]].count <= capacity {
-                tokens += tokenized[order[end]]
-                offsets.append(tokens.count)
-                end += 1
+        // At least two batches per core when there is enough work, so the cores share it evenly
+        // (`recommend index` embeds 512 products, one batch of the default size, at a time).
+        let share = max(Self.minimumParallelBatchTokens, (totalTokens + 2 * Parallel.coreCount - 1) / (2 * Parallel.coreCount))
+        let capacity = max(min(batchTokens, share, totalTokens), tokenized.map(\.count).max() ?? 0)
+        let batches = try Self.pack(order: order, tokenized: tokenized, capacity: capacity)
+        for batch in batches { try encoder.validate(tokens: batch.tokens, offsets: batch.offsets) }
+        let workers = min(Parallel.coreCount, batches.count)
+        if workers <= 1 {
+            let workspace = takeWorkspace(rows: capacity)
+            defer { returnWorkspace(workspace) }
+            let pooled = FloatBuffer(count: (batches.map(\.sentences.count).max() ?? 1) * c)
+            for batch in batches { run(batch, workspace: workspace, pooled: pooled, into: base) }
+            return
+        }
+        let next = Atomic<Int>(0)
+        Parallel.dataParallel(workers: workers) { _ in
+            let workspace = takeWorkspace(rows: capacity)
+            defer { returnWorkspace(workspace) }
+            let pooled = FloatBuffer(count: (batches.map(\.sentences.count).max() ?? 1) * c)
+            while true {
+                let index = next.add(1, ordering: .relaxed).oldValue
+                guard index < batches.count else { break }
+                run(batches[index], workspace: workspace, pooled: pooled, into: base)
             }
-            try encoder.validate(tokens: tokens, offsets: offsets)
-            encoder.forward(tokens: tokens, offsets: offsets, workspace: workspace)
-            MeanPooling.forward(out: pooled.pointer, hidden: workspace.hidden.pointer, offsets: offsets, channels: c)
-            L2Normalize.forward(pooled.pointer, rows: end - start, channels: c)
-            for (row, index) in order[start..<end].enumerated() {
-                (base + index * c).update(from: pooled.pointer + row * c, count: c)
+        }
+    }
+
+    /// The smallest batch split off for another core: below it, the GEMMs lose more efficiency
+    /// than the second core gains.
+    static let minimumParallelBatchTokens = 256
+
+    /// Sentences packed back to back: `tokens`, the `offsets` of each sentence's first token (and
+    /// the total), and which input sentence each one is.
+    struct Batch {
+        var tokens: [Int32] = []
+        var offsets = [0]
+        var sentences: [Int] = []
+    }
+
+    /// Consecutive sentences of `order` in batches of at most `capacity` tokens (a longer sentence
+    /// alone).
+    static func pack(order: [Int], tokenized: [[Int32]], capacity: Int) throws -> [Batch] {
+        var batches: [Batch] = [], batch = Batch()
+        for index in order {
+            if !batch.sentences.isEmpty, batch.tokens.count + tokenized[index].count > capacity {
+                batches.append(batch)
+                batch = Batch()
             }
-            start = end
+            batch.tokens += tokenized[index]
+            batch.offsets.append(batch.tokens.count)
+            batch.sentences.append(index)
+        }
+        if !batch.sentences.isEmpty { batches.append(batch) }
+        return batches
+    }
+
+    /// Encodes, pools and normalises one batch, writing sentence i's embedding at out[i·C].
+    private func run(_ batch: Batch, workspace: BERTEncoder.Workspace, pooled: FloatBuffer, into out: UnsafeMutablePointer<Float>) {
+        let c = dimension
+        encoder.forward(tokens: batch.tokens, offsets: batch.offsets, workspace: workspace)
+        MeanPooling.forward(out: pooled.pointer, hidden: workspace.hidden.pointer, offsets: batch.offsets, channels: c)
+        L2Normalize.forward(pooled.pointer, rows: batch.sentences.count, channels: c)
+        for (row, index) in batch.sentences.enumerated() {
+            (out + index * c).update(from: pooled.pointer + row * c, count: c)
         }
     }
 
@@ -129,3 +176,4 @@ public final class SentenceEncoder: @unchecked Sendable {
         if workspace.rows >= spareWorkspace?.rows ?? 0 { spareWorkspace = workspace }
     }
 }
+

@@ -22,14 +22,28 @@ public enum Parallel {
     /// Below this many scalar operations a loop runs single-threaded.
     public static let minimumWorkPerThread = 32_768
 
+    /// True inside `serially`: the kernels then keep to the calling thread.
+    @TaskLocal static var isSerial = false
+
+    /// Runs `body` with every `Parallel` loop on the calling thread: for data-parallel callers that
+    /// already keep each core busy with work of its own, where splitting each kernel again would
+    /// only add synchronisation.
+    public static func serially<Result>(_ body: () throws -> Result) rethrows -> Result {
+        try $isSerial.withValue(true, operation: body)
+    }
+
+    /// Threads for `work` scalar operations over `count` items.
+    private static func chunkCount(items count: Int, work: Int) -> Int {
+        isSerial ? 1 : min(coreCount, max(1, work / minimumWorkPerThread), count)
+    }
+
     /// Calls `body(range)` on disjoint chunks covering `0..<count`, in parallel when
     /// `count * costPerItem` is large enough. Chunks are contiguous so each thread streams memory.
     public static func forEachChunk(
         _ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void
     ) {
         guard count > 0 else { return }
-        let work = count * max(1, costPerItem)
-        let threads = min(coreCount, max(1, work / minimumWorkPerThread), count)
+        let threads = chunkCount(items: count, work: count * max(1, costPerItem))
         if threads <= 1 {
             body(0..<count)
             return
@@ -50,8 +64,7 @@ public enum Parallel {
         _ count: Int, costPerItem: Int = 1, _ body: (Int, Range<Int>) -> Void
     ) -> Int {
         guard count > 0 else { return 0 }
-        let work = count * max(1, costPerItem)
-        let threads = min(coreCount, max(1, work / minimumWorkPerThread), count)
+        let threads = chunkCount(items: count, work: count * max(1, costPerItem))
         if threads <= 1 {
             body(0, 0..<count)
             return 1
@@ -63,6 +76,18 @@ public enum Parallel {
             if start < end { body(t, start..<end) }
         }
         return threads
+    }
+
+    /// Runs `body(worker)` for workers 0..<count at once, each on a thread of its own with its
+    /// kernels serial and OpenBLAS single-threaded: data parallelism for work that splits into
+    /// independent parts (batches of sentences), with no synchronisation inside each GEMM or pass.
+    /// OpenBLAS's thread count is process-wide, so a GEMM another thread runs meanwhile is
+    /// single-threaded too; it is restored to `coreCount` on return.
+    public static func dataParallel(workers count: Int, _ body: (Int) -> Void) {
+        guard count > 1 else { return serially { body(0) } }
+        Matmul.setThreads(1)
+        defer { Matmul.setThreads(coreCount) }
+        run(count) { worker in serially { body(worker) } }
     }
 
     /// Runs `body(0..<iterations)` concurrently and returns when all are done. The kernels

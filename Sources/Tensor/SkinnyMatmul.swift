@@ -1,16 +1,34 @@
+import CKernels
+
 /// out[M, N] = a[M, K] · b[N, K]ᵀ (+ bias[N]) for a few rows M: one query sentence's tokens, a
 /// decoding step. OpenBLAS repacks b on every call, which for M ≲ 16 costs more than the product
 /// itself (a 9-token sentence spent half its time in sgemm_incopy); here each row of b is read
 /// once, straight from memory, and dotted with every row of a while it is in L1.
+///
+/// On CPUs with AVX-512 the C kernel `finch_encoder_skinny_gemm` does this with four weight rows
+/// against up to six activation rows at a time and software prefetch (a query is bound by reading
+/// the weights from memory); elsewhere the SIMD8 loops below.
 public enum SkinnyMatmul {
     /// Up to this many rows the kernel beats OpenBLAS's pack-then-multiply.
     public static let maximumRows = 16
 
+    /// Whether `multiply` takes the AVX-512 kernel on this CPU.
+    public static let avx512Available = finch_encoder_skinny_gemm_available() == 1
+
     /// b is [N, K] (PyTorch's nn.Linear layout), so every dot product runs over contiguous memory.
+    /// `avx512: false` forces the portable loops (for tests on a machine that has the C kernel).
     public static func multiply(
         out: UnsafeMutablePointer<Float>, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-        rows m: Int, inner k: Int, columns n: Int
+        rows m: Int, inner k: Int, columns n: Int, avx512: Bool = avx512Available
     ) {
+        if avx512 {
+            // Blocks of four columns, the kernel's width, split over the cores.
+            let blocks = (n + 3) / 4
+            Parallel.forEachChunk(blocks, costPerItem: 8 * m * k) { range in
+                finch_encoder_skinny_gemm(out, a, b, bias, m, k, n, 4 * range.lowerBound, min(n, 4 * range.upperBound))
+            }
+            return
+        }
         Parallel.forEachChunk(n, costPerItem: 2 * m * k) { columns in
             var j = columns.lowerBound
             while j + 2 <= columns.upperBound {

@@ -17,6 +17,7 @@
 #include "SpinPool.h"
 #include "FloatGEMV.h"
 #include "KernelTeam.h"
+#include "EncoderKernels.h"
 
 #ifdef __cplusplus
 extern "C" {
