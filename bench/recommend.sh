@@ -2,7 +2,9 @@
 # Finch's recommender next to bench/recsys_reference.py (a copy of ../shared/bench's) in one run:
 # import, index and query timings on the full Online Retail data, then every method × track on the
 # same splits from both — last-basket, three global date cutoffs and a subset of months (March to
-# August 2011 as its own shop, last-basket) — printed side by side.
+# August 2011 as its own shop, last-basket) — printed side by side; then the honesty check, two
+# splits nobody looked at while choosing the hybrid's components and its tuning: cutoff:2011-10-01
+# and September to November 2011 as its own shop.
 #
 #     bench/recommend.sh [--methods popularity,gp-topfreq,itemknn,als,minilm-mean] [--keep DIR]
 #
@@ -42,8 +44,8 @@ for flags in "" "--exclude-purchased"; do
   $recommend query --db "$work/full.sqlite" --customers "$work/ids.txt" --timing $flags 2>&1 >/dev/null | sed "s/^/  query ${flags:-(all items)}: /"
 done
 
-# March to August 2011 as a shop of its own.
-python3 - "$data" "$work/months.csv" <<'PY'
+months() {  # from to csv db: the rows of [from, to) as a shop of their own
+  python3 - "$data" "$3" "$1" "$2" <<'PY'
 import csv, lzma, sys
 with lzma.open(sys.argv[1], "rt", encoding="utf-8", newline="") as source, open(sys.argv[2], "w", encoding="utf-8", newline="") as out:
     rows = csv.reader(source)
@@ -51,13 +53,17 @@ with lzma.open(sys.argv[1], "rt", encoding="utf-8", newline="") as source, open(
     header = next(rows)
     writer.writerow(header)
     date = header.index("InvoiceDate")
-    writer.writerows(r for r in rows if "2011-03-01" <= r[date] < "2011-09-01")
+    writer.writerows(r for r in rows if sys.argv[3] <= r[date] < sys.argv[4])
 PY
-$recommend import --csv "$work/months.csv" --db "$work/months.sqlite" > /dev/null 2>&1
+  $recommend import --csv "$3" --db "$4" > /dev/null 2>&1
+}
+months 2011-03-01 2011-09-01 "$work/months.csv" "$work/months.sqlite"
 $recommend index --db "$work/months.sqlite" 2> "$work/months-index.log"
+months 2011-09-01 2011-12-01 "$work/autumn.csv" "$work/autumn.sqlite"
+$recommend index --db "$work/autumn.sqlite" 2> "$work/autumn-index.log"
 
-run() {  # name csv db split
-  python3 bench/recsys_reference.py --data "$2" --split "$4" --methods "$methods" --json > "$work/$1-reference.jsonl" 2> "$work/$1-reference.log"
+run() {  # name csv db split; the reference runs beside Finch (collected by the `wait` below)
+  python3 bench/recsys_reference.py --data "$2" --split "$4" --methods "$methods" --json > "$work/$1-reference.jsonl" 2> "$work/$1-reference.log" &
   $recommend evaluate --db "$3" --split "$4" --json > "$work/$1-finch.jsonl" 2> "$work/$1-finch.log"
 }
 run last "$data" "$work/full.sqlite" last-basket
@@ -65,12 +71,16 @@ run jun "$data" "$work/full.sqlite" cutoff:2011-06-01
 run sep "$data" "$work/full.sqlite" cutoff:2011-09-01
 run nov "$data" "$work/full.sqlite" cutoff:2011-11-01
 run months "$work/months.csv" "$work/months.sqlite" last-basket
+run oct "$data" "$work/full.sqlite" cutoff:2011-10-01
+run autumn "$work/autumn.csv" "$work/autumn.sqlite" last-basket
+wait
 
 python3 - "$work" <<'PY'
 import json, sys, os
 work = sys.argv[1]
 for name, title in [("last", "full data, last-basket"), ("jun", "full data, cutoff:2011-06-01"), ("sep", "full data, cutoff:2011-09-01"),
-                    ("nov", "full data, cutoff:2011-11-01"), ("months", "2011-03..08 only, last-basket")]:
+                    ("nov", "full data, cutoff:2011-11-01"), ("months", "2011-03..08 only, last-basket"),
+                    ("oct", "honesty check: full data, cutoff:2011-10-01"), ("autumn", "honesty check: 2011-09..11 only, last-basket")]:
     ref = [json.loads(l) for l in open(os.path.join(work, f"{name}-reference.jsonl"))]
     fin = [json.loads(l) for l in open(os.path.join(work, f"{name}-finch.jsonl"))]
     info = ref[0]
@@ -80,7 +90,7 @@ for name, title in [("last", "full data, last-basket"), ("jun", "full data, cuto
     print("|---|---|---|---|---|---|---|---|")
     r = {(m["method"], m["track"]): m for m in ref[1:]}
     f = {(m["method"], m["track"]): m for m in fin[1:]}
-    for method in ["popularity", "gp-topfreq", "itemknn", "itemknn-recent", "als", "minilm-mean", "trending", "tifu-knn", "hybrid"]:
+    for method in ["popularity", "gp-topfreq", "itemknn", "itemknn-recent", "ease-recent", "als", "minilm-mean", "trending", "tifu-knn", "hybrid"]:
         def cell(d, track):
             m = d.get((method, track))
             return f"{m['ndcg@10']:.4f} / {m['hr@10']:.3f}" if m else "—"

@@ -45,19 +45,13 @@ public enum OfflineEvaluation {
                              repeatShare: (Double(repeats) / Double(max(total, 1)) * 10_000).rounded() / 10_000)
         announce(info)
         func components(_ d: TrainingData) -> [any Recommender] {
-            let itemKNN = ItemKNNRecommender(data: d)
-            var methods: [any Recommender] = [
-                RepeatNeighbourRecommender(data: d), TopFrequencyRecommender(data: d), itemKNN,
-                RecentItemKNNRecommender(itemKNN: itemKNN, data: d), TrendingRecommender(data: d), PopularityRecommender(data: d),
-            ]
-            if let index { methods.append(EmbeddingMeanRecommender(data: d, embeddings: index.embeddings(for: d), dimension: index.dimension)) }
-            return methods
+            RecommenderIndex.hybridComponents(data: d, embeddings: index?.embeddings(for: d), dimension: index?.dimension ?? 0)
         }
         let fitted = components(data)
         progress("evaluate: \(split): \(evaluation.test.count) test customers; tuning the hybrid on the training lines")
         let weights = HybridTuning().tune(catalogue: catalogue, lines: train, componentsFor: components, progress: progress)
         let hybrid = HybridRecommender(data: data, components: fitted, weights: weights)
-        let order = ["popularity", "gp-topfreq", "itemknn", "minilm-mean", "itemknn-recent", "trending", "tifu-knn"]
+        let order = ["popularity", "gp-topfreq", "itemknn", "minilm-mean", "itemknn-recent", "ease-recent", "trending", "tifu-knn"]
         let methods: [any Recommender] = order.compactMap { name in fitted.first { $0.name == name } } + [hybrid]
         for method in methods {
             for track in Track.allCases { report(evaluation.evaluate(method, track: track)) }

@@ -21,14 +21,18 @@ public struct RecommenderIndex: Sendable {
     public var dataFrom: String
     public var dataTo: String
 
-    /// The components of the hybrid, fit on `data`, in the order `HybridWeights` names them.
-    public static func hybridComponents(data: TrainingData, embeddings: [Float], dimension: Int) -> [any Recommender] {
+    /// The components of the hybrid, fit on `data`, in the order `HybridWeights` names them;
+    /// without `embeddings` (an evaluation with no index) minilm-mean is left out.
+    public static func hybridComponents(data: TrainingData, embeddings: [Float]?, dimension: Int) -> [any Recommender] {
         let itemKNN = ItemKNNRecommender(data: data)
-        return [
+        let recency = PurchaseRecency(data: data)
+        var components: [any Recommender] = [
             RepeatNeighbourRecommender(data: data), TopFrequencyRecommender(data: data),
-            itemKNN, RecentItemKNNRecommender(itemKNN: itemKNN, data: data), TrendingRecommender(data: data), PopularityRecommender(data: data),
-            EmbeddingMeanRecommender(data: data, embeddings: embeddings, dimension: dimension),
+            itemKNN, RecentItemKNNRecommender(itemKNN: itemKNN, recency: recency), TrendingRecommender(data: data), PopularityRecommender(data: data),
+            EASERecommender(data: data, coPurchases: itemKNN.coPurchases, recency: recency),
         ]
+        if let embeddings { components.append(EmbeddingMeanRecommender(data: data, embeddings: embeddings, dimension: dimension)) }
+        return components
     }
 
     /// Embeds every product (`embed` maps descriptions to [count, dimension] unit vectors) and

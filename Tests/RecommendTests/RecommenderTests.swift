@@ -175,4 +175,60 @@ final class RecommenderTests: XCTestCase {
         XCTAssertEqual(held.filter { $0 > 0 }.count, 1, "no step doubles NDCG, so the best single component stays")
         XCTAssertEqual(heldNDCG, single.max()!, accuracy: 1e-12)
     }
+
+    /// EASE's B is the ridge regression of each item's column on the others: with G = XᵀX + λI,
+    /// G · (I − B) is diagonal (Steck's closed form), and a customer's score sums their items' rows.
+    func testEASEIsTheClosedFormRidgeRegression() {
+        let lines = [
+            line(1, "a", "A", "2011-01-01 10:00"), line(1, "a", "B", "2011-01-01 10:00"), line(1, "b", "C", "2011-02-01 10:00"),
+            line(2, "c", "A", "2011-01-05 10:00"), line(2, "c", "C", "2011-01-05 10:00"),
+            line(3, "d", "B", "2011-01-07 10:00"), line(3, "d", "C", "2011-01-07 10:00"), line(3, "d", "D", "2011-01-07 10:00"),
+            line(4, "e", "D", "2011-01-09 10:00"), line(4, "e", "A", "2011-01-09 10:00"),
+        ]
+        let data = TrainingData(catalogue: ["A", "B", "C", "D"], lines: lines)
+        let knn = ItemKNNRecommender(data: data)
+        let lambda = 0.5
+        let ease = EASERecommender(data: data, coPurchases: knn.coPurchases, regularization: lambda)
+        let n = data.itemCount
+        for i in 0..<n {
+            for j in 0..<n where j != i {
+                var entry = 0.0
+                for k in 0..<n {
+                    let gram = Double(k == i ? data.popularity[i] : Float(knn.coPurchases[i * n + k])) + (k == i ? lambda : 0)
+                    entry += gram * ((k == j ? 1 : 0) - Double(ease.itemWeights[k * n + j]))
+                }
+                XCTAssertEqual(entry, 0, accuracy: 1e-5, "(G·(I − B))[\(i), \(j)]")
+            }
+            XCTAssertEqual(ease.itemWeights[i * n + i], 0)
+        }
+        let c = data.customerIndex[2]!
+        let scores = ease.scores(customer: c, excludingPurchased: true)
+        let tie = data.tieBreak
+        for j in 0..<n {
+            let expected = data.items(ofCustomer: c).reduce(tie[j]) { $0 + ease.itemWeights[Int($1) * n + j] }
+            XCTAssertEqual(scores[j], expected, accuracy: 1e-6)
+        }
+        XCTAssertGreaterThan(scores[data.itemIndex["B"]!], scores[data.itemIndex["D"]!],
+                             "B is bought with both of customer 2's items, D with one")
+    }
+
+    /// A weight that raises the mean over the splits but lowers one of them is not taken.
+    func testSearchRefusesAStepThatHurtsOneSplit() {
+        let tuning = HybridTuning()
+        /// Two candidate items; component 0 scores them `first`, component 1 `second`.
+        func split(first: (Float, Float), second: (Float, Float), target: Int) -> [HybridTuning.Case] {
+            [HybridTuning.Case(candidates: [0, 1], values: [first.0, second.0, first.1, second.1], tieBreak: [0, 0],
+                               isTarget: [target == 0, target == 1], idealDCG: 1)]
+        }
+        // Component 0 alone is best; any weight ≥ 0.2 on component 1 lifts item 1 over item 0 in
+        // the first three splits (right in two, wrong in the third) and in none of the others.
+        let close = split(first: (1, 0.9), second: (0, 1), target: 1)
+        let hurt = split(first: (1, 0.9), second: (0, 1), target: 0)
+        let far = split(first: (1, 0), second: (0, 1), target: 0)
+        let splits = [close, close, hurt, far, far]
+        let (weights, _) = tuning.search(splits, componentCount: 2)
+        XCTAssertEqual(weights, [1, 0], "component 1 raises the mean but lowers the third split")
+        XCTAssertGreaterThan(tuning.meanNDCG(splits, weights: [1, 0.5]), tuning.meanNDCG(splits, weights: [1, 0]) * 1.05,
+                             "the refused step would have raised the mean")
+    }
 }
