@@ -22,13 +22,16 @@ final class NarrativeCompositionTests: XCTestCase {
     /// Balanced braces and slots, only known slots, and no word the checker would read as a fact.
     func testFramesAreWellFormedAndStateNoFactOfTheirOwn() {
         for frame in Self.everyFrame {
-            var depth = 0
+            // A slot may sit inside a choice; a choice never inside a choice, a slot never inside a slot.
+            var choices = 0, slots = 0
             for character in frame {
-                if character == "{" || character == "<" { depth += 1 }
-                if character == "}" || character == ">" { depth -= 1 }
-                XCTAssertTrue((0...1).contains(depth), "nested or unbalanced: \(frame)")
+                if character == "{" { choices += 1 }
+                if character == "}" { choices -= 1 }
+                if character == "<" { slots += 1 }
+                if character == ">" { slots -= 1 }
+                XCTAssertTrue((0...1).contains(choices) && (0...1).contains(slots), "nested or unbalanced: \(frame)")
             }
-            XCTAssertEqual(depth, 0, frame)
+            XCTAssertEqual(choices + slots, 0, frame)
             var rest = Substring(frame)
             while let open = rest.firstIndex(of: "<"), let close = rest[open...].firstIndex(of: ">") {
                 XCTAssertNotNil(NarrativeSlot(rawValue: String(rest[rest.index(after: open)..<close])), frame)
