@@ -35,11 +35,44 @@ public struct NarrativeDataset {
         month = trainingLines.map(\.date).max().flatMap { Int($0.dropFirst(5).prefix(2)) }
     }
 
+    /// An example with its completion filled from the fact sheet, as it would be served.
+    public struct WrittenExample: Sendable {
+        public var example: Example
+        public var filled: String
+    }
+
+    /// What a written completion must satisfy beyond filling: the independent checker on the
+    /// real catalogue (a frame's words must not happen to spell another product) and a length
+    /// the narrator can write within its new-token limit (a narrative cut short loses its price).
+    public struct Acceptance: Sendable {
+        public var checker: GroundingChecker?
+        public var completionTokenLimit: Int
+        /// Draws of the writer before an item is given up (and left out of the corpus).
+        public var draws: Int
+
+        public init(checker: GroundingChecker? = nil, completionTokenLimit: Int = .max, draws: Int = 20) {
+            self.checker = checker
+            self.completionTokenLimit = completionTokenLimit
+            self.draws = draws
+        }
+    }
+
     /// One example per recommended item (`variants` narratives each), for the customers in order.
     public func examples(customers: [Int], recommend: (Int) throws -> [RecommendedItem], variants: Int,
                          voice: NarrativeVoice = .narrator, writer: inout NarrativeCorpusWriter, tokenBudget: Int,
                          countTokens: (String) -> Int) throws -> [Example] {
-        var examples: [Example] = []
+        try written(customers: customers, recommend: recommend, variants: variants, voice: voice, writer: &writer,
+                    tokenBudget: tokenBudget, countTokens: countTokens).examples.map(\.example)
+    }
+
+    /// The examples with their filled completions, each drawn until it fills and satisfies
+    /// `acceptance`; `skipped` counts the narratives no draw could make acceptable.
+    public func written(customers: [Int], recommend: (Int) throws -> [RecommendedItem], variants: Int,
+                        voice: NarrativeVoice = .narrator, writer: inout NarrativeCorpusWriter, tokenBudget: Int,
+                        countTokens: (String) -> Int,
+                        acceptance: Acceptance = Acceptance()) throws -> (examples: [WrittenExample], skipped: Int) {
+        var examples: [WrittenExample] = []
+        var skipped = 0
         for customer in customers {
             let history = histories[customer] ?? []
             for item in try recommend(customer) {
@@ -50,11 +83,20 @@ public struct NarrativeDataset {
                                           catalogue: catalogue, month: month)
                 let prompt = try sheet.prompt(tokenBudget: tokenBudget, countTokens: countTokens)
                 for _ in 0..<variants {
-                    examples.append(Example(prompt: prompt + "\n", completion: writer.completion(for: sheet, voice: voice)))
+                    var accepted: WrittenExample?
+                    for _ in 0..<max(1, acceptance.draws) where accepted == nil {
+                        let completion = writer.completion(for: sheet, voice: voice)
+                        guard let filled = try? NarrativeSlot.fill(completion, sheet: sheet),
+                              countTokens(completion) <= acceptance.completionTokenLimit,
+                              acceptance.checker?.check(filled, item: item, history: history).passes ?? true
+                        else { continue }
+                        accepted = WrittenExample(example: Example(prompt: prompt + "\n", completion: completion), filled: filled)
+                    }
+                    if let accepted { examples.append(accepted) } else { skipped += 1 }
                 }
             }
         }
-        return examples
+        return (examples, skipped)
     }
 
     /// The catalogue as pretraining text, one document per product in the fact sheet's own

@@ -1,4 +1,5 @@
 import Recommend
+import Store
 
 /// The placeholders of a delexicalised narrative (the E2E NLG approach): the narrator model
 /// writes `<product>` and `<price>`, never a name or a number, and `fill` puts the catalogue's
@@ -47,7 +48,7 @@ public enum NarrativeSlot: String, CaseIterable, Sendable {
                 values[.buyers] = values[.buyers] ?? count(customers, "customer")
             }
         }
-        if let recent = sheet.history.first(where: { $0.stockCode != sheet.item.stockCode }) { values[.recent] = recent.name }
+        if let recent = recentProduct(for: sheet) { values[.recent] = recent.name }
         let attributes = sheet.attributes
         values[.colour] = attributes.colour
         values[.material] = attributes.material
@@ -77,6 +78,29 @@ public enum NarrativeSlot: String, CaseIterable, Sendable {
             rest = rest[rest.index(after: close)...]
         }
         return result + rest
+    }
+
+    /// The customer's product `<recent>` names for this item: among the newest five (those the
+    /// prompt shows), the one sharing most words with the recommended product, so the pairing
+    /// reads naturally and the items of one page name different products of the customer's.
+    /// Never the recommended product or one a reason cites (by code or by name): that product
+    /// would be named twice.
+    static func recentProduct(for sheet: FactSheet) -> Product? {
+        let item = sheet.item
+        let cited = item.reasons.compactMap(\.citedStockCode)
+        let excludedNames = Set(([item.name] + cited.compactMap { sheet.citedNames[$0] }).map { $0.lowercased() })
+        let excludedCodes = Set([item.stockCode] + cited)
+        let candidates = sheet.history.prefix(5).filter {
+            !excludedCodes.contains($0.stockCode) && !excludedNames.contains($0.name.lowercased())
+        }
+        guard !candidates.isEmpty else { return nil }
+        let itemWords = Set(ProductAttributes.words(item.name).filter { $0.count >= 4 })
+        let shared = candidates.map { Set(ProductAttributes.words($0.name)).intersection(itemWords).count }
+        let most = shared.max() ?? 0
+        let tied = candidates.indices.filter { shared[$0] == most }.map { candidates[$0] }
+        // Ties (often: nothing shared) go round by the item, stable across runs.
+        let turn = NarrationSeed.seed(0, customer: 0, stockCode: item.stockCode) % UInt64(tied.count)
+        return tied[Int(turn)]
     }
 
     private static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }

@@ -85,13 +85,22 @@ struct NarrativesDataCommand: ParsableCommand {
             var counts = (train: 0, validation: 0)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            // Every completion passes the checker on this catalogue and leaves the runtime a few of
+            // its new tokens to spare, so no training narrative is one the server would refuse.
+            let acceptance = NarrativeDataset.Acceptance(checker: GroundingChecker(catalogue: products),
+                                                         completionTokenLimit: Narrator.defaultMaxNewTokens - 4)
+            var statistics = NarrativeCorpusStatistics()
             for (position, id) in ids.enumerated() {
-                let examples = try dataset.examples(
+                let written = try dataset.written(
                     customers: [id], recommend: { try recommender.recommend(customer: $0, k: k).items },
                     variants: variants, voice: NarrativeVoice(rawValue: voice) ?? .narrator, writer: &writer, tokenBudget: tokenBudget,
-                    countTokens: { tokenizer.encode($0).count })
+                    countTokens: { tokenizer.encode($0).count }, acceptance: acceptance)
+                statistics.skipped += written.skipped
+                for example in written.examples {
+                    statistics.add(example, completionTokens: tokenizer.encode(example.example.completion).count)
+                }
                 let isValidation = position % validationEvery == validationEvery - 1
-                for example in examples {
+                for example in written.examples.map(\.example) {
                     let line = try encoder.encode(example) + Data("\n".utf8)
                     if isValidation { validation += line; counts.validation += 1 } else { train += line; counts.train += 1 }
                     if pretrainingText {
@@ -117,6 +126,7 @@ struct NarrativesDataCommand: ParsableCommand {
                 try AtomicFile.write(catalogue, to: (out as NSString).appendingPathComponent("catalogue.jsonl"))
                 print("wrote \(out)/catalogue.jsonl (\(dataset.catalogue.count) products)")
             }
+            print("corpus: \(statistics.summary)")
             print("wrote \(out)/train.jsonl (\(counts.train) examples) and \(out)/val.jsonl (\(counts.validation)) from \(ids.count) customers, split \(dataSplit)")
         }
     }
