@@ -79,17 +79,18 @@ final class SlotConstraintTests: XCTestCase {
         XCTAssertTrue(done.hasStatedRequiredFacts)
     }
 
-    /// A required fact is stated once: its slot, or another slot with the same value (`<recent>`
-    /// is the heart holder, which the bought-together reason cites as `<with>`), is masked after it.
+    /// A required fact is stated once: its slot, or another slot with the same value (`<to>` is
+    /// the heart holder, which the bought-together reason already cites as `<with>`), is masked after it.
     func testASlotRepeatingAStatedFactIsMasked() throws {
-        let sheet = try sheet([.boughtTogether(with: NarrativeFixtures.heart.stockCode, customers: 41)])
-        XCTAssertEqual(NarrativeSlot.values(for: sheet)[.recent], NarrativeSlot.values(for: sheet)[.with])
-        let product = try token("product"), price = try token("price"), recent = try token("recent")
+        let sheet = try sheet([.boughtTogether(with: NarrativeFixtures.heart.stockCode, customers: 41),
+                               .similar(to: NarrativeFixtures.heart.stockCode, cosine: 0.83)])
+        XCTAssertEqual(NarrativeSlot.values(for: sheet)[.to], NarrativeSlot.values(for: sheet)[.with])
+        let product = try token("product"), price = try token("price"), to = try token("to")
         let fresh = processedRow(constraint(sheet, after: "The <"), favouring: [:])
-        XCTAssertEqual([fresh[product], fresh[price], fresh[recent]], [0, 0, 0])
+        XCTAssertEqual([fresh[product], fresh[price], fresh[to]], [0, 0, 0])
         let after = processedRow(constraint(sheet, after: "The <product> goes with your <with>. The <"), favouring: [:])
         XCTAssertEqual(after[product], -.infinity)
-        XCTAssertEqual(after[recent], -.infinity)
+        XCTAssertEqual(after[to], -.infinity)
         XCTAssertEqual(after[price], 0)
     }
 
