@@ -14,7 +14,7 @@ struct QuantizationFlags: ParsableArguments {
     /// Asymmetric by default: with searched scales it measured the lowest perplexity of the all-4-bit
     /// files on the README's Shakespeare model (the README's "4-bit weights" table).
     @Option(help: "4-bit scheme: symmetric (scale per group, ggml's Q4_0 shape) or asymmetric (scale and minimum per group, Q4_1's).")
-    var scheme = QuantizationFormat.Scheme.asymmetric.rawValue
+    var scheme = QuantizationFormat.Scheme.symmetric.rawValue
 
     @Option(parsing: .unconditional, help: "Input features sharing one scale (default 64 at 8 bits, 32 at 4 bits, where it must be a multiple of 32).")
     var groupSize: Int?

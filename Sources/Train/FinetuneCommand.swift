@@ -36,7 +36,7 @@ struct FinetuneCommand: ParsableCommand {
     var bits: Int?
 
     @Option(help: "With --bits 4: symmetric or asymmetric (a minimum per group).")
-    var scheme = QuantizationFormat.Scheme.asymmetric.rawValue
+    var scheme = QuantizationFormat.Scheme.symmetric.rawValue
 
     @Option(help: "Training sequence length (default: the base's context).") var blockSize: Int?
 
