@@ -114,9 +114,13 @@ static uint32_t wait_for_loop(uint32_t seen) {
     return generation;
 }
 
+/// The generation current when worker i was started, before its caller published the loop it
+/// was started for: read by the worker itself, that loop could already be published and missed.
+static uint32_t generationAtStart[MAX_WORKERS];
+
 static void *worker_main(void *argument) {
     ptrdiff_t index = (ptrdiff_t)(intptr_t)argument;
-    uint32_t seen = generation_of(atomic_load(&pool.state));
+    uint32_t seen = generationAtStart[index];
     for (;;) {
         seen = wait_for_loop(seen);
         if (index < atomic_load_explicit(&pool.helpers, memory_order_relaxed)) help(seen);
@@ -133,6 +137,7 @@ static ptrdiff_t ensure_workers(ptrdiff_t wanted) {
         pthread_attr_t attributes;
         pthread_attr_init(&attributes);
         pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+        generationAtStart[pool.workers] = generation_of(atomic_load(&pool.state));
         int failed = pthread_create(&thread, &attributes, worker_main, (void *)(intptr_t)pool.workers);
         pthread_attr_destroy(&attributes);
         if (failed) break;
