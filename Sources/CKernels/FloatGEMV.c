@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "CKernels.h"
-#include "KernelTeam.h"
+#include "SpinPool.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -197,7 +197,7 @@ void finch_f32_gemv_columns(int isa, int threads, const float *w, ptrdiff_t in, 
         return;
     }
     struct column_job job = {isa, w, x, in, out, n, partials};
-    finch_team_run(threads, chunks, column_chunk, &job);
+    finch_spin_pool_run(threads, chunks, column_chunk, &job);
     for (ptrdiff_t b = 0; b < n; b++) {
         float *yb = y + b * out;
         if (bias) memcpy(yb, bias, (size_t)out * sizeof(float));
@@ -292,5 +292,5 @@ void finch_f32_gemv_rows(int isa, int threads, const float *w, ptrdiff_t in, ptr
     ptrdiff_t chunkRows = (row_chunk_bytes / rowBytes + 7) / 8 * 8;
     if (chunkRows < 8) chunkRows = 8;
     struct row_job job = {isa, w, x, bias, y, in, out, chunkRows};
-    finch_team_run(threads, (out + chunkRows - 1) / chunkRows, row_chunk, &job);
+    finch_spin_pool_run(threads, (out + chunkRows - 1) / chunkRows, row_chunk, &job);
 }

@@ -2,6 +2,7 @@
 #include "SpinPool.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,6 +12,8 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define finch_cpu_relax() _mm_pause()
+#elif defined(__aarch64__)
+#define finch_cpu_relax() __asm__ volatile("yield")
 #else
 #define finch_cpu_relax() ((void)0)
 #endif
@@ -111,9 +114,13 @@ static uint32_t wait_for_loop(uint32_t seen) {
     return generation;
 }
 
+/// The generation current when worker i was started, before its caller published the loop it
+/// was started for: read by the worker itself, that loop could already be published and missed.
+static uint32_t generationAtStart[MAX_WORKERS];
+
 static void *worker_main(void *argument) {
     ptrdiff_t index = (ptrdiff_t)(intptr_t)argument;
-    uint32_t seen = generation_of(atomic_load(&pool.state));
+    uint32_t seen = generationAtStart[index];
     for (;;) {
         seen = wait_for_loop(seen);
         if (index < atomic_load_explicit(&pool.helpers, memory_order_relaxed)) help(seen);
@@ -130,6 +137,7 @@ static ptrdiff_t ensure_workers(ptrdiff_t wanted) {
         pthread_attr_t attributes;
         pthread_attr_init(&attributes);
         pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+        generationAtStart[pool.workers] = generation_of(atomic_load(&pool.state));
         int failed = pthread_create(&thread, &attributes, worker_main, (void *)(intptr_t)pool.workers);
         pthread_attr_destroy(&attributes);
         if (failed) break;
@@ -142,9 +150,12 @@ static ptrdiff_t ensure_workers(ptrdiff_t wanted) {
 
 static _Atomic int chosenPolicy = -1;
 
-void finch_spin_pool_set_policy(int policy) { atomic_store_explicit(&chosenPolicy, policy, memory_order_relaxed); }
+void finch_spin_pool_set_policy(int policy) {
+    atomic_store_explicit(&chosenPolicy, policy < 0 ? -1 : policy, memory_order_relaxed);
+}
 
-/// The policy set, else FINCH_SPIN_POOL's ("always" or "never"), else automatic.
+/// The policy set, else FINCH_SPIN_POOL's ("always" or "never", read at the first loop after
+/// FINCH_SPIN_POOL_FROM_ENVIRONMENT), else automatic.
 static int policy(void) {
     int value = atomic_load_explicit(&chosenPolicy, memory_order_relaxed);
     if (value < 0) {
@@ -156,11 +167,12 @@ static int policy(void) {
     return value;
 }
 
+int finch_spin_pool_crowded(double loadAverage, long cpus) { return loadAverage > 2.0 * (double)cpus + 1; }
+
 /// Whether handing parts to the workers pays now: not while backing off, and not while the
-/// machine is oversubscribed — its one-minute load average (read every 100 ms) above twice its
-/// cores plus one: this process's own caller and spinning workers count in the average (an idle
-/// 2-core machine decoding shows about 3). Both wait policies of OpenMP runtimes make the same distinction (libgomp throttles
-/// its spinning when it has more threads than CPUs).
+/// machine is oversubscribed (finch_spin_pool_crowded, the load average read every 100 ms).
+/// OpenMP runtimes make the same distinction (libgomp throttles its spinning when it has more
+/// threads than CPUs).
 static int workers_welcome(void) {
     static _Atomic uint64_t checkedAt;
     static _Atomic int crowded;
@@ -170,8 +182,9 @@ static int workers_welcome(void) {
     if (now < atomic_load_explicit(&pool.aloneUntil, memory_order_relaxed)) return 0;
     if (now - atomic_load_explicit(&checkedAt, memory_order_relaxed) > 100000000) {
         double load;
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        atomic_store_explicit(&crowded, getloadavg(&load, 1) == 1 && load > 2.0 * (double)cpus + 1, memory_order_relaxed);
+        int known = getloadavg(&load, 1) == 1;
+        atomic_store_explicit(&crowded, known && finch_spin_pool_crowded(load, sysconf(_SC_NPROCESSORS_ONLN)),
+                              memory_order_relaxed);
         atomic_store_explicit(&checkedAt, now, memory_order_relaxed);
     }
     return !atomic_load_explicit(&crowded, memory_order_relaxed);
@@ -200,8 +213,13 @@ void finch_spin_pool_run(ptrdiff_t threads, ptrdiff_t count, finch_spin_task tas
     }
     help(generation);
     if (atomic_load_explicit(&pool.done, memory_order_acquire) < count) {
+        // Only parts a worker claimed and is running are left; if that worker lost its core,
+        // yielding lets it finish sooner.
         uint64_t waitStart = now_nanoseconds();
-        while (atomic_load_explicit(&pool.done, memory_order_acquire) < count) finch_cpu_relax();
+        for (unsigned spins = 1; atomic_load_explicit(&pool.done, memory_order_acquire) < count; spins++) {
+            finch_cpu_relax();
+            if (spins % 4096 == 0) sched_yield();
+        }
         uint64_t now = now_nanoseconds();
         if (now - waitStart > LATE_NANOSECONDS) back_off(now);
     }

@@ -4,11 +4,8 @@ import CKernels
 /// persistent workers spin on an atomic between loops, where `Parallel` (Dispatch) wakes a
 /// sleeping thread for every loop. A 4-bit decoding step of slm60m is 41 products of 20–400 µs;
 /// through Dispatch the second core saved little more than the wake-ups cost.
+/// The fp32 decoding products (`FloatGEMV.c`) call the same pool from C.
 public enum SpinPool {
-    /// Calls `body(i)` for every i in 0..<count, each once, on the calling thread and up to
-    /// `threads` − 1 workers, and returns when all are done. Parts are claimed one at a time, so
-    /// a worker that is late (a loaded machine) leaves its parts to the caller. A call made while
-    /// another is running, or from inside `body`, runs on the calling thread alone.
     /// When the workers take parts (`finch_spin_pool_set_policy`).
     public enum Policy: Int32, Sendable {
         /// Unless the machine is oversubscribed (load average above twice its cores + 1) or a worker
@@ -17,6 +14,8 @@ public enum SpinPool {
         /// Whatever the load: for measuring on a loaded machine, and for tests.
         case always = 1
         case never = 2
+        /// `FINCH_SPIN_POOL=always|never`, read again at the next loop, else automatic.
+        case fromEnvironment = -1
     }
 
     /// Sets the policy for the whole process (until then `FINCH_SPIN_POOL=always|never`, else automatic).
@@ -24,6 +23,10 @@ public enum SpinPool {
         finch_spin_pool_set_policy(policy.rawValue)
     }
 
+    /// Calls `body(i)` for every i in 0..<count, each once, on the calling thread and up to
+    /// `threads` − 1 workers, and returns when all are done. Parts are claimed one at a time, so
+    /// a worker that is late (a loaded machine) leaves its parts to the caller. A call made while
+    /// another is running, or from inside `body`, runs on the calling thread alone.
     public static func forEach(_ count: Int, threads: Int, _ body: (Int) -> Void) {
         guard count > 0 else { return }
         withoutActuallyEscaping(body) { escapable in

@@ -161,7 +161,7 @@ final class Q4MatrixTests: XCTestCase {
         let bias = data.normal(outFeatures)
         // A loaded test machine would otherwise keep the batch-1 product on one thread.
         SpinPool.setPolicy(.always)
-        defer { SpinPool.setPolicy(.automatic) }
+        defer { SpinPool.setPolicy(.fromEnvironment) }
         for n in [1, rows] {
             let single = multiply(matrix, x, rows: n, bias: bias, threads: 1)
             for threads in [2, 3, nil] {

@@ -16,7 +16,6 @@
 #include "AttentionKernels.h"
 #include "SpinPool.h"
 #include "FloatGEMV.h"
-#include "KernelTeam.h"
 #include "EncoderKernels.h"
 
 #ifdef __cplusplus

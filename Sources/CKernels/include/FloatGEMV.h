@@ -1,5 +1,5 @@
 // The float products of decoding: one to four input rows against a weight matrix read once from
-// memory, so bound by memory bandwidth. Split over a KernelTeam in chunks whose boundaries
+// memory, so bound by memory bandwidth. Split over the SpinPool in chunks whose boundaries
 // depend only on the shape, so the result is bit-identical for any thread count.
 #ifndef FINCH_FLOAT_GEMV_H
 #define FINCH_FLOAT_GEMV_H

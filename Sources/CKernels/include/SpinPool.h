@@ -1,6 +1,8 @@
-// A low-latency hand-off for the many short parallel loops of one decoding step (Finch's
-// SpinPool.swift): persistent workers that spin on an atomic between loops instead of being
-// woken by the operating system for each one.
+// A low-latency hand-off for the many short parallel loops of one decoding step: the 4-bit
+// products (Finch's SpinPool.swift, Q4Matrix) and the fp32 ones (FloatGEMV.c) share it.
+// Persistent workers spin on an atomic between loops instead of being woken by the operating
+// system for each one (Dispatch's wake-ups, or OpenBLAS's sched_yield-ing workers, cost a
+// noticeable share of a product that reads a few megabytes in tens of microseconds).
 #ifndef FINCH_SPIN_POOL_H
 #define FINCH_SPIN_POOL_H
 
@@ -14,9 +16,11 @@ extern "C" {
 typedef void (*finch_spin_task)(void *context, ptrdiff_t index);
 
 /// Runs task(context, i) for every i in 0..<count, each exactly once, on the calling thread and
-/// up to threads − 1 pool workers, and returns when all are done. Parts are claimed one at a
-/// time from a shared counter, so a worker that is slow to start (a loaded machine) only leaves
-/// more parts to the caller. Workers spin for a while after each loop, then sleep on a condition
+/// up to threads − 1 pool workers, and returns when all are done. Which thread runs a part
+/// varies, so a caller that wants the same bits for any thread count makes each part's result
+/// depend on its index only. Parts are claimed one at a time from a shared counter, so the
+/// caller never waits for a worker that has not started (a loaded machine): it takes the
+/// remaining parts itself and waits only for parts already claimed. Workers spin for a while after each loop, then sleep on a condition
 /// variable; on an oversubscribed machine every loop runs on the caller (see the policy). A
 /// call made while another is running (another thread, or from inside a task) runs its parts
 /// on the calling thread alone.
@@ -24,9 +28,20 @@ void finch_spin_pool_run(ptrdiff_t threads, ptrdiff_t count, finch_spin_task tas
 
 /// When the workers are used: AUTOMATIC (the default) unless the machine is oversubscribed (its
 /// load average above twice its cores + 1) or a worker was recently found descheduled; ALWAYS
-/// (measuring, tests); NEVER. Until set, the environment's FINCH_SPIN_POOL=always|never decides.
-enum { FINCH_SPIN_POOL_AUTOMATIC = 0, FINCH_SPIN_POOL_ALWAYS = 1, FINCH_SPIN_POOL_NEVER = 2 };
+/// (measuring, tests); NEVER. Until set (or after FROM_ENVIRONMENT), the environment's
+/// FINCH_SPIN_POOL=always|never decides, else AUTOMATIC.
+enum {
+    FINCH_SPIN_POOL_FROM_ENVIRONMENT = -1,
+    FINCH_SPIN_POOL_AUTOMATIC = 0,
+    FINCH_SPIN_POOL_ALWAYS = 1,
+    FINCH_SPIN_POOL_NEVER = 2
+};
 void finch_spin_pool_set_policy(int policy);
+
+/// Whether a one-minute load average is too high for spinning workers on `cpus` cores (AUTOMATIC
+/// stands them down): above twice the cores + 1, since the decoding process's own caller and
+/// spinning worker count in it (an idle 2-core machine decoding shows about 3).
+int finch_spin_pool_crowded(double loadAverage, long cpus);
 
 #ifdef __cplusplus
 }

@@ -2,13 +2,13 @@ import CKernels
 import Tensor
 
 /// A float projection whose decoding products (one to four rows) stream every weight once, bound
-/// by memory bandwidth (`Sources/CKernels/FloatGEMV.c`, split over the cores by `KernelTeam`).
+/// by memory bandwidth (`Sources/CKernels/FloatGEMV.c`, split over the cores by the `SpinPool`).
 /// - Conv1D `[in, out]`, up to `finch_f32_gemv_max_rows` rows: contiguous chunks of 64 weight
 ///   rows into partial sums added in chunk order. OpenBLAS's `sgemv` on this layout (a transposed
 ///   product) reached about half the bandwidth, and its GEMM packs the weights for a few rows.
 /// - `[out, in]` (the tied head, `wte` [V, C]), one row: four rows' dot products share each
 ///   load of x, the rows ahead prefetched.
-/// The team's helpers spin only between a token's products; OpenBLAS's pool (`sched_yield`) and
+/// The pool's workers spin only between a token's products; OpenBLAS's pool (`sched_yield`) and
 /// Dispatch's hand-off cost a fifth of the decode time on 2 cores.
 /// More rows (prefill, perplexity) go to the wrapped operator's GEMM, except the head of a
 /// batched decoding step (a few rows against `wte`): OpenBLAS packs the 103 MB table for each
