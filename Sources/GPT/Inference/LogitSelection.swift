@@ -62,10 +62,12 @@ enum LogitSelection {
 }
 
 /// The k largest values seen, smallest on top.
-private struct MinHeap {
+struct MinHeap {
     private var values: [Float] = []
 
     init(capacity: Int) { values.reserveCapacity(capacity) }
+
+    var count: Int { values.count }
 
     var smallest: Float { values[0] }
 

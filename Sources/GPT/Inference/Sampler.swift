@@ -122,18 +122,15 @@ public struct Sampler {
     public static func topK(_ logits: [Float], k: Int) -> [Int] {
         guard k > 0, k < logits.count else { return Array(logits.indices) }
         // A min-heap of the k largest values seen so far: O(V log k) instead of a full sort.
-        var heap = [Float]()
-        heap.reserveCapacity(k)
+        var heap = MinHeap(capacity: k)
         for value in logits {
             if heap.count < k {
-                heap.append(value)
-                siftUp(&heap, heap.count - 1)
-            } else if value > heap[0] {
-                heap[0] = value
-                siftDown(&heap, 0)
+                heap.push(value)
+            } else if value > heap.smallest {
+                heap.replaceSmallest(value)
             }
         }
-        let threshold = heap[0]
+        let threshold = heap.smallest
         return logits.indices.filter { logits[$0] >= threshold }
     }
 
@@ -176,28 +173,5 @@ public struct Sampler {
             if target < cumulative { return candidate.token }
         }
         return candidates.last?.token ?? 0
-    }
-
-    private static func siftUp(_ heap: inout [Float], _ start: Int) {
-        var child = start
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard heap[child] < heap[parent] else { return }
-            heap.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    private static func siftDown(_ heap: inout [Float], _ start: Int) {
-        var parent = start
-        while true {
-            let left = 2 * parent + 1, right = left + 1
-            var smallest = parent
-            if left < heap.count, heap[left] < heap[smallest] { smallest = left }
-            if right < heap.count, heap[right] < heap[smallest] { smallest = right }
-            guard smallest != parent else { return }
-            heap.swapAt(parent, smallest)
-            parent = smallest
-        }
     }
 }
