@@ -28,12 +28,17 @@
 // makes the caller wait out other processes' time slices, and a worker spinning on the caller's
 // core takes half of the caller's share (40 ms a token at a load average of 20, against 2.5 on
 // one thread). The load average is checked before each loop (see workers_welcome), and both
-// harms are detected — the caller waited longer than LATE_NANOSECONDS for parts sized to take a
-// few µs, or a spinning worker found PREEMPTED_NANOSECONDS missing between two looks at the
-// clock — after which the loops of the next BACK_OFF_NANOSECONDS run on the caller alone while
-// the workers sleep; then the workers are tried again.
+// harms are detected — the caller waited for a worker's last part longer than LATE_NANOSECONDS
+// plus twice its own mean part time, or a spinning worker found PREEMPTED_NANOSECONDS missing
+// between two looks at the clock. One such event is a strike; STRIKES within STRIKE_WINDOW make
+// the loops of the next BACK_OFF_NANOSECONDS run on the caller alone while the workers sleep, and
+// then the workers are tried again. A single strike is forgiven: on an idle machine a page fault,
+// a timer interrupt or a part that streams 384 KB from memory (fp32) can make one loop late, and
+// backing off for a second on each such event left fp32 decode on one core for most of a run.
 #define LATE_NANOSECONDS 50000
 #define PREEMPTED_NANOSECONDS 500000
+#define STRIKES 3
+#define STRIKE_WINDOW_NANOSECONDS 100000000
 #define BACK_OFF_NANOSECONDS 1000000000
 
 // One loop at a time. `state` packs the loop's generation (high 32 bits) with the next unclaimed
@@ -57,21 +62,23 @@ static struct {
 
 static inline uint32_t generation_of(uint64_t state) { return (uint32_t)(state >> 32); }
 
-/// Claims and runs parts of loop `generation` until none is left.
-static void help(uint32_t generation) {
+/// Claims and runs parts of loop `generation` until none is left; returns how many it ran.
+static ptrdiff_t help(uint32_t generation) {
+    ptrdiff_t ran = 0;
     for (;;) {
         uint64_t state = atomic_load_explicit(&pool.state, memory_order_acquire);
-        if (generation_of(state) != generation) return;
+        if (generation_of(state) != generation) return ran;
         ptrdiff_t index = (ptrdiff_t)(uint32_t)state;
         finch_spin_task task = atomic_load_explicit(&pool.task, memory_order_relaxed);
         void *context = atomic_load_explicit(&pool.context, memory_order_relaxed);
-        if (index >= atomic_load_explicit(&pool.count, memory_order_relaxed)) return;
+        if (index >= atomic_load_explicit(&pool.count, memory_order_relaxed)) return ran;
         if (!atomic_compare_exchange_weak_explicit(&pool.state, &state, state + 1, memory_order_acq_rel,
                                                    memory_order_relaxed)) {
             continue;
         }
         task(context, index);
         atomic_fetch_add_explicit(&pool.done, 1, memory_order_release);
+        ran++;
     }
 }
 
@@ -81,8 +88,27 @@ static uint64_t now_nanoseconds(void) {
     return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-static void back_off(uint64_t now) {
-    atomic_store_explicit(&pool.aloneUntil, now + BACK_OFF_NANOSECONDS, memory_order_relaxed);
+int finch_spin_pool_late(uint64_t waited, uint64_t meanPart) { return waited > LATE_NANOSECONDS + 2 * meanPart; }
+
+int finch_spin_strikes_add(finch_spin_strikes *strikes, uint64_t now) {
+    if (strikes->count == 0 || now - strikes->windowStart > STRIKE_WINDOW_NANOSECONDS) {
+        strikes->windowStart = now;
+        strikes->count = 0;
+    }
+    if (++strikes->count < STRIKES) return 0;
+    strikes->count = 0;
+    return 1;
+}
+
+/// Counts a late or preempted loop (callers and workers alike, under a lock: strikes are rare)
+/// and starts a back-off at the STRIKES-th of a window.
+static void strike(uint64_t now) {
+    static finch_spin_strikes strikes;
+    static atomic_flag lock = ATOMIC_FLAG_INIT;
+    while (atomic_flag_test_and_set_explicit(&lock, memory_order_acquire)) finch_cpu_relax();
+    int backOff = finch_spin_strikes_add(&strikes, now);
+    atomic_flag_clear_explicit(&lock, memory_order_release);
+    if (backOff) atomic_store_explicit(&pool.aloneUntil, now + BACK_OFF_NANOSECONDS, memory_order_relaxed);
 }
 
 /// Returns the first generation other than `seen`: spinning, then asleep.
@@ -96,7 +122,7 @@ static uint32_t wait_for_loop(uint32_t seen) {
             uint64_t now = now_nanoseconds();
             if (now > deadline) break;
             if (now - last > PREEMPTED_NANOSECONDS) {
-                back_off(now);
+                strike(now);
                 break;
             }
             last = now;
@@ -211,17 +237,19 @@ void finch_spin_pool_run(ptrdiff_t threads, ptrdiff_t count, finch_spin_task tas
         pthread_cond_broadcast(&pool.wake);
         pthread_mutex_unlock(&pool.sleep);
     }
-    help(generation);
+    uint64_t helpStart = now_nanoseconds();
+    ptrdiff_t ran = help(generation);
     if (atomic_load_explicit(&pool.done, memory_order_acquire) < count) {
         // Only parts a worker claimed and is running are left; if that worker lost its core,
         // yielding lets it finish sooner.
         uint64_t waitStart = now_nanoseconds();
+        uint64_t meanPart = ran > 0 ? (waitStart - helpStart) / (uint64_t)ran : 0;
         for (unsigned spins = 1; atomic_load_explicit(&pool.done, memory_order_acquire) < count; spins++) {
             finch_cpu_relax();
             if (spins % 4096 == 0) sched_yield();
         }
         uint64_t now = now_nanoseconds();
-        if (now - waitStart > LATE_NANOSECONDS) back_off(now);
+        if (finch_spin_pool_late(now - waitStart, meanPart)) strike(now);
     }
     atomic_store_explicit(&pool.busy, 0, memory_order_release);
 }

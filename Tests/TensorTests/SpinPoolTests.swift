@@ -71,6 +71,34 @@ final class SpinPoolTests: XCTestCase {
         XCTAssertTrue(finch_spin_pool_crowded(17.5, 8) != 0)
     }
 
+    func testLatenessIsMeasuredAgainstTheCallersOwnParts() {
+        XCTAssertFalse(finch_spin_pool_late(50_000, 0) != 0)
+        XCTAssertTrue(finch_spin_pool_late(50_001, 0) != 0)
+        // fp32 parts stream ~384 KB each: waiting out most of one claimed just before is on time.
+        XCTAssertFalse(finch_spin_pool_late(100_000, 40_000) != 0)
+        XCTAssertTrue(finch_spin_pool_late(131_000, 40_000) != 0)
+    }
+
+    func testOnlyRepeatedStrikesStartABackOff() {
+        var strikes = finch_spin_strikes()
+        let ms: UInt64 = 1_000_000
+        // Lone events a window apart (a page fault, a timer interrupt) are forgiven forever.
+        for i in 0..<50 { XCTAssertEqual(finch_spin_strikes_add(&strikes, UInt64(i) * 101 * ms), 0) }
+        // Two in a window are not enough, the third is.
+        let t = 10_000 * ms
+        XCTAssertEqual(finch_spin_strikes_add(&strikes, t), 0)
+        XCTAssertEqual(finch_spin_strikes_add(&strikes, t + 30 * ms), 0)
+        XCTAssertEqual(finch_spin_strikes_add(&strikes, t + 60 * ms), 1)
+        // After a back-off the count starts again.
+        XCTAssertEqual(finch_spin_strikes_add(&strikes, t + 61 * ms), 0)
+        XCTAssertEqual(finch_spin_strikes_add(&strikes, t + 62 * ms), 0)
+        XCTAssertEqual(finch_spin_strikes_add(&strikes, t + 63 * ms), 1)
+        // Strikes spread past the window start a new one.
+        XCTAssertEqual(finch_spin_strikes_add(&strikes, t + 200 * ms), 0)
+        XCTAssertEqual(finch_spin_strikes_add(&strikes, t + 290 * ms), 0)
+        XCTAssertEqual(finch_spin_strikes_add(&strikes, t + 400 * ms), 0)
+    }
+
     func testTheCallerNeverWaitsForALateWorker() {
         // A worker's part waits until the caller has run every other part: a split fixed in
         // advance (half the parts each) would leave the worker's other parts undone and time out.

@@ -7,6 +7,7 @@
 #define FINCH_SPIN_POOL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -43,6 +44,18 @@ void finch_spin_pool_set_policy(int policy);
 /// spinning worker count in it (an idle 2-core machine decoding shows about 3).
 int finch_spin_pool_crowded(double loadAverage, long cpus);
 
+/// Whether the caller waited too long for a worker's last part: longer than 50 µs plus twice the
+/// mean time of the caller's own parts in that loop (a worker may have claimed a part just before
+/// the caller ran out of them).
+int finch_spin_pool_late(uint64_t waited, uint64_t meanPart);
+/// Late or preempted loops within a window; the third within 100 ms starts a one-second
+/// back-off of the workers, a lone one is forgiven.
+typedef struct {
+    uint64_t windowStart;
+    int count;
+} finch_spin_strikes;
+/// Records a strike at `now` (monotonic ns); returns 1 when it is the one that starts a back-off.
+int finch_spin_strikes_add(finch_spin_strikes *strikes, uint64_t now);
 #ifdef __cplusplus
 }
 #endif
