@@ -12,7 +12,7 @@
 #   bench/q4_prefill.sh [--work DIR] [--prompt-tokens P] [--repeats N] [--rounds N] [--threads N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-work=/tmp/finch-q4-prefill prompt=64 repeats=10 rounds=3 threads=2
+work=/tmp/finch-q4-prefill prompt=64 repeats=30 rounds=3 threads=2
 while [ $# -gt 0 ]; do
   case "$1" in
     --work) work="$2"; shift 2 ;;
