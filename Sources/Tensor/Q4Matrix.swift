@@ -14,9 +14,11 @@ import CKernels
 /// shift unpack 64 codes: half the unpacking instructions of ggml's order.
 ///
 /// Products quantize the activations to int8 per block of 32 (max|x| / 127) and take each
-/// block's Σ q · xq in integer arithmetic (AVX2 `maddubs`: 32 multiply-adds per instruction),
-/// the offset term through the group's exact Σ x: unpacking to floats would cost a conversion per
-/// weight, which is what keeps ggml's 4-bit decode no faster than its 8-bit one on two cores.
+/// block's Σ q · xq in integer arithmetic (AVX2 `maddubs`: 32 multiply-adds per instruction;
+/// for several input rows AVX-512 VNNI's `vpdpbusd` where the CPU has it, on tiles of sixteen
+/// output rows unpacked once for all the rows), the offset term through the group's exact Σ x:
+/// unpacking to floats would cost a conversion per weight, which is what keeps ggml's 4-bit
+/// decode no faster than its 8-bit one on two cores.
 public struct Q4Matrix: QuantizedWeight {
     /// Groups of 32 (ggml's block): at 64 a 4-bit code has half the resolution per scale it
     /// needs on trained GPT-2 weights (see the README's table), and the binary16 scales cost
