@@ -44,9 +44,15 @@ static inline __attribute__((always_inline)) FINCH_VNNI void transpose_words(__m
 /// buffer, with each group's scales and offsets as [group][lane] floats.
 static FINCH_VNNI void unpack_tile(const uint8_t *packed, const uint16_t *scales, const uint16_t *minimums,
                                    ptrdiff_t rowBytes, ptrdiff_t groups, ptrdiff_t blocks, ptrdiff_t o, int count,
-                                   uint8_t *codes, float *tileScales, float *tileOffsets) {
+                                   int nextCount, uint8_t *codes, float *tileScales, float *tileOffsets) {
+    const uint8_t *next = nextCount > 0 ? packed + (o + TILE_ROWS) * rowBytes : packed;
     const __m256i mask = _mm256_set1_epi8(0x0F);
     for (ptrdiff_t pair = 0; 2 * pair < blocks; pair++) {
+        // The next tile's rows, fetched while this tile serves every input row: a prefill reads
+        // the weights from memory, not cache (4% faster on slm60m's; a cached harness sees no gain).
+        if (pair % 2 == 0) {
+            for (int k = 0; k < nextCount; k++) _mm_prefetch((const char *)(next + k * rowBytes + 32 * pair), _MM_HINT_T0);
+        }
         // Transposed while packed (one transpose for both blocks of the pair), then unpacked.
         for (int half = 0; half < TILE_ROWS / 8; half++) {
             __m256i words[8];
@@ -148,7 +154,9 @@ FINCH_VNNI void finch_q4_gemm_vnni(const uint8_t *packed, const uint16_t *scales
     ptrdiff_t passes = (n + 11) / 12;
     for (ptrdiff_t o = rowBegin; o < rowEnd; o += TILE_ROWS) {
         int count = rowEnd - o < TILE_ROWS ? (int)(rowEnd - o) : TILE_ROWS;
-        unpack_tile(packed, scales, minimums, rowBytes, groups, blocks, o, count, codes, tileScales, tileOffsets);
+        ptrdiff_t nextCount = rowEnd - o - TILE_ROWS < TILE_ROWS ? rowEnd - o - TILE_ROWS : TILE_ROWS;
+        unpack_tile(packed, scales, minimums, rowBytes, groups, blocks, o, count, nextCount > 0 ? (int)nextCount : 0,
+                    codes, tileScales, tileOffsets);
         for (ptrdiff_t pass = 0, j = 0; pass < passes; pass++) {
             ptrdiff_t rows = (n - j) / (passes - pass);
 #define FINCH_Q4_TILE_ROWS(R)                                                                                           \
