@@ -14,9 +14,11 @@ import CKernels
 /// shift unpack 64 codes: half the unpacking instructions of ggml's order.
 ///
 /// Products quantize the activations to int8 per block of 32 (max|x| / 127) and take each
-/// block's Σ q · xq in integer arithmetic (AVX2 `maddubs`: 32 multiply-adds per instruction),
-/// the offset term through the group's exact Σ x: unpacking to floats would cost a conversion per
-/// weight, which is what keeps ggml's 4-bit decode no faster than its 8-bit one on two cores.
+/// block's Σ q · xq in integer arithmetic (AVX2 `maddubs`: 32 multiply-adds per instruction;
+/// for several input rows AVX-512 VNNI's `vpdpbusd` where the CPU has it, on tiles of sixteen
+/// output rows unpacked once for all the rows), the offset term through the group's exact Σ x:
+/// unpacking to floats would cost a conversion per weight, which is what keeps ggml's 4-bit
+/// decode no faster than its 8-bit one on two cores.
 public struct Q4Matrix: QuantizedWeight {
     /// Groups of 32 (ggml's block): at 64 a 4-bit code has half the resolution per scale it
     /// needs on trained GPT-2 weights (see the README's table), and the binary16 scales cost
@@ -137,14 +139,33 @@ public struct Q4Matrix: QuantizedWeight {
 // MARK: Products
 
 extension Q4Matrix {
+    /// The kernels for several input rows: what this CPU runs, the fastest first.
+    public enum MultiRowKernel: Sendable, CaseIterable {
+        /// AVX-512 VNNI: tiles of eight output rows unpacked once to bytes for every input row,
+        /// `vpdpbusd` (Q4VNNIKernels.h). Prefill at int8's speed or better.
+        case vnni
+        /// AVX2 `maddubs` (the scalar loop where the build has no AVX2): each pair of blocks
+        /// unpacked once for four input rows.
+        case avx2OrScalar
+
+        public static let available: [MultiRowKernel] = finch_q4_vnni_available() != 0 ? [.vnni, .avx2OrScalar] : [.avx2OrScalar]
+    }
+
     /// y[n, out] = x[n, in] · W (+ bias): one row is decoding (the vector kernel, four weight
-    /// rows per pass), more are prefill and perplexity (each block of codes unpacked once for
-    /// four input rows, 256 weight rows at a time so they come from memory once). The
-    /// activations are quantized once, before the rows are split over threads; the result does
-    /// not depend on `threads`.
+    /// rows per pass), more are prefill, perplexity and batched decoding, on the fastest
+    /// multi-row kernel this CPU runs. The result does not depend on `threads`.
     public func multiply(
         rows n: Int, input x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
         bias: UnsafePointer<Float>? = nil, threads: Int? = nil
+    ) {
+        multiply(rows: n, input: x, into: y, bias: bias, threads: threads, kernel: MultiRowKernel.available[0])
+    }
+
+    /// The product with the multi-row `kernel` chosen (for tests and measurements). The
+    /// activations are quantized once, before the rows are split over threads.
+    public func multiply(
+        rows n: Int, input x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
+        bias: UnsafePointer<Float>?, threads: Int?, kernel: MultiRowKernel
     ) {
         guard n > 0 else { return }
         let blocks = (columns + 31) / 32, groups = groupsPerRow
@@ -165,8 +186,9 @@ extension Q4Matrix {
                 return
             }
             forEachQuantizedRowRange(rows: outputs, byteCount: byteCount, inputRows: n, threads: threads) { range in
-                finch_q4_gemm(packed, scales, minimums, columns, groupSize, xq, xScales, groupSums, n, bias, y,
-                              outputs, range.lowerBound, range.upperBound)
+                let gemm = kernel == .vnni ? finch_q4_gemm_vnni : finch_q4_gemm
+                gemm(packed, scales, minimums, columns, groupSize, xq, xScales, groupSums, n, bias, y,
+                     outputs, range.lowerBound, range.upperBound)
             }
         }
     }

@@ -119,14 +119,17 @@ final class Q4MatrixTests: XCTestCase {
                     let matrix = try quantize(data.normal(inFeatures * outFeatures), inFeatures, outFeatures, layout, scheme, groupSize)
                     let bias = data.normal(outFeatures)
                     let weights = referenceWeights(matrix)
-                    // 7 = 4 + 1 + 1 + 1 input rows: both tile heights of the multi-row kernel.
+                    // 7 = 4 + 1 + 1 + 1 input rows: both tile heights of the AVX2 multi-row kernel.
                     for rows in [1, 2, 7] {
                         let x = data.normal(rows * inFeatures)
-                        let what = "\(rows) rows \(inFeatures)→\(outFeatures) \(scheme) group \(groupSize)"
-                        for withBias in [false, true] {
-                            let actual = multiply(matrix, x, rows: rows, bias: withBias ? bias : nil)
-                            assertMatchesKernelArithmetic(actual, matrix, x, rows: rows, bias: withBias ? bias : nil, what)
-                            assertCloseToDequantizedProduct(actual, matrix, weights, x, rows: rows, bias: withBias ? bias : nil, what)
+                        // The other kernels with a bias only: the Double references dominate the test's time.
+                        for kernel in Q4Matrix.MultiRowKernel.available {
+                            for withBias in kernel == Q4Matrix.MultiRowKernel.available[0] ? [false, true] : [true] {
+                                let what = "\(kernel) \(rows) rows \(inFeatures)→\(outFeatures) \(scheme) group \(groupSize)"
+                                let actual = multiply(matrix, x, rows: rows, bias: withBias ? bias : nil, kernel: kernel)
+                                assertMatchesKernelArithmetic(actual, matrix, x, rows: rows, bias: withBias ? bias : nil, what)
+                                assertCloseToDequantizedProduct(actual, matrix, weights, x, rows: rows, bias: withBias ? bias : nil, what)
+                            }
                         }
                     }
                 }
@@ -151,6 +154,38 @@ final class Q4MatrixTests: XCTestCase {
         }
     }
 
+    /// Every multi-row kernel this CPU runs, 1…70 input rows (every split of the VNNI kernel's
+    /// passes of up to twelve rows, and partial tiles of sixteen output rows): the kernels'
+    /// arithmetic and the dequantized product on 70 rows; with VNNI each input row's outputs are
+    /// the same bits whatever the rows beside it (a sequence alone and in a batch), so every
+    /// shorter product equals the 70-row one's first rows; the AVX2 kernel's tile heights (4, 1)
+    /// and one row (the batch-1 kernel) against the arithmetic.
+    func testEveryMultiRowKernelOnOneToSeventyRows() throws {
+        var data = TestData(seed: 18)
+        for (inFeatures, outFeatures, groupSize) in [(100, 19, 32), (161, 37, 64)] {
+            for scheme in Self.schemes {
+                let matrix = try quantize(data.normal(inFeatures * outFeatures, std: 0.05), inFeatures, outFeatures, .conv1D, scheme, groupSize)
+                let bias = data.normal(outFeatures)
+                let x = data.normal(70 * inFeatures)
+                for kernel in Q4Matrix.MultiRowKernel.available {
+                    let what = "\(kernel) \(inFeatures)→\(outFeatures) \(scheme) group \(groupSize)"
+                    let all = multiply(matrix, x, rows: 70, bias: bias, kernel: kernel)
+                    assertMatchesKernelArithmetic(all, matrix, x, rows: 70, bias: bias, "\(what) 70 rows")
+                    assertCloseToDequantizedProduct(all, matrix, referenceWeights(matrix), x, rows: 70, bias: bias, "\(what) 70 rows")
+                    for rows in 1..<70 where kernel == .vnni || [1, 2, 5, 7].contains(rows) {
+                        let input = Array(x[0..<(rows * inFeatures)])
+                        let actual = multiply(matrix, input, rows: rows, bias: bias, kernel: kernel)
+                        if kernel == .vnni && rows > 1 {
+                            XCTAssertEqual(actual, Array(all[0..<(rows * outFeatures)]), "\(what): \(rows) rows differ from the 70-row product's")
+                        } else {
+                            assertMatchesKernelArithmetic(actual, matrix, input, rows: rows, bias: bias, "\(what) \(rows) rows")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     func testThreadedProductsEqualSingleThreadedBitForBit() throws {
         var data = TestData(seed: 16)
         let (inFeatures, outFeatures, rows) = (512, 4001, 5)
@@ -162,10 +197,13 @@ final class Q4MatrixTests: XCTestCase {
         // A loaded test machine would otherwise keep the batch-1 product on one thread.
         SpinPool.setPolicy(.always)
         defer { SpinPool.setPolicy(.fromEnvironment) }
-        for n in [1, rows] {
-            let single = multiply(matrix, x, rows: n, bias: bias, threads: 1)
-            for threads in [2, 3, nil] {
-                XCTAssertEqual(multiply(matrix, x, rows: n, bias: bias, threads: threads), single, "\(n) rows, threads \(threads.map(String.init) ?? "auto")")
+        for kernel in Q4Matrix.MultiRowKernel.available {
+            for n in [1, rows] {
+                let single = multiply(matrix, x, rows: n, bias: bias, threads: 1, kernel: kernel)
+                for threads in [2, 3, nil] {
+                    XCTAssertEqual(multiply(matrix, x, rows: n, bias: bias, threads: threads, kernel: kernel), single,
+                                   "\(kernel) \(n) rows, threads \(threads.map(String.init) ?? "auto")")
+                }
             }
         }
     }
@@ -235,13 +273,13 @@ final class Q4MatrixTests: XCTestCase {
         }
     }
 
-    private func multiply(_ matrix: Q4Matrix, _ x: [Float], rows: Int, bias: [Float]?, threads: Int? = nil) -> [Float] {
+    private func multiply(_ matrix: Q4Matrix, _ x: [Float], rows: Int, bias: [Float]?, threads: Int? = nil,
+                          kernel: Q4Matrix.MultiRowKernel = Q4Matrix.MultiRowKernel.available[0]) -> [Float] {
         var y = [Float](repeating: .nan, count: rows * matrix.outFeatures)
         x.withUnsafeBufferPointer { px in
-            if let bias {
-                bias.withUnsafeBufferPointer { matrix.multiply(rows: rows, input: px.baseAddress!, into: &y, bias: $0.baseAddress, threads: threads) }
-            } else {
-                matrix.multiply(rows: rows, input: px.baseAddress!, into: &y, bias: nil, threads: threads)
+            (bias ?? []).withUnsafeBufferPointer { pb in
+                matrix.multiply(rows: rows, input: px.baseAddress!, into: &y, bias: bias == nil ? nil : pb.baseAddress,
+                                threads: threads, kernel: kernel)
             }
         }
         return y

@@ -17,6 +17,7 @@
 #include "SpinPool.h"
 #include "FloatGEMV.h"
 #include "EncoderKernels.h"
+#include "Q4VNNIKernels.h"
 
 #ifdef __cplusplus
 extern "C" {
