@@ -12,22 +12,24 @@
 static inline ptrdiff_t min_index(ptrdiff_t a, ptrdiff_t b) { return a < b ? a : b; }
 
 ptrdiff_t finch_q8a8_packed_bytes(ptrdiff_t rows, ptrdiff_t columns) {
-    return (rows + 7) / 8 * finch_q8a8_input_stride(columns) * 8;
+    return finch_q8a8_blocks(rows) * finch_q8a8_input_stride(columns) * 8 * FINCH_Q8A8_BLOCK_TILES;
 }
 
 void finch_q8a8_pack(const int8_t *q, const float *scales, ptrdiff_t rows, ptrdiff_t columns, ptrdiff_t groupSize,
-                     ptrdiff_t tileBegin, ptrdiff_t tileEnd, int8_t *packed, float *tileScales, int32_t *tileOffsets) {
+                     ptrdiff_t blockBegin, ptrdiff_t blockEnd, int8_t *packed, float *blockScales, int32_t *blockOffsets) {
+    const int T = FINCH_Q8A8_BLOCK_TILES;
     ptrdiff_t groups = (columns + groupSize - 1) / groupSize;
     ptrdiff_t steps = finch_q8a8_input_stride(columns) / 4;
-    for (ptrdiff_t t = tileBegin; t < tileEnd; t++) {
-        int8_t *tile = packed + t * steps * 32;
-        for (int lane = 0; lane < 8; lane++) {
-            ptrdiff_t o = 8 * t + lane;
+    for (ptrdiff_t blk = blockBegin; blk < blockEnd; blk++) {
+        int8_t *block = packed + blk * steps * 32 * T;
+        for (int slot = 0; slot < 8 * T; slot++) {
+            int tile = slot / 8, lane = slot % 8;
+            ptrdiff_t o = 8 * T * blk + slot;
             const int8_t *row = q + o * columns;
             for (ptrdiff_t s = 0; s < steps; s++) {
                 for (int b = 0; b < 4; b++) {
                     ptrdiff_t i = 4 * s + b;
-                    tile[s * 32 + lane * 4 + b] = (o < rows && i < columns) ? row[i] : 0;
+                    block[(s * T + tile) * 32 + lane * 4 + b] = (o < rows && i < columns) ? row[i] : 0;
                 }
             }
             for (ptrdiff_t g = 0; g < groups; g++) {
@@ -37,8 +39,9 @@ void finch_q8a8_pack(const int8_t *q, const float *scales, ptrdiff_t rows, ptrdi
                 }
                 // The inputs arrive as x + 128 (unsigned): starting each group's sum at −128 Σ w
                 // leaves exactly Σ w · x.
-                tileOffsets[(t * groups + g) * 8 + lane] = -128 * sum;
-                tileScales[(t * groups + g) * 8 + lane] = o < rows ? scales[o * groups + g] : 0.0f;
+                ptrdiff_t at = ((blk * groups + g) * T + tile) * 8 + lane;
+                blockOffsets[at] = -128 * sum;
+                blockScales[at] = o < rows ? scales[o * groups + g] : 0.0f;
             }
         }
     }
@@ -98,65 +101,92 @@ int finch_q8a8_available(void) {
         && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni");
 }
 
-/// Output tile t (8 rows, one per 32-bit lane) against input rows j..<j+R. Each step of four
-/// columns is one 32-byte load of weights and one vpdpbusd per input row (its four codes
-/// broadcast to every lane); a group's exact int32 sums are then scaled into float once.
-/// No horizontal sums: lane k ends as y[j][8t + k].
-static inline __attribute__((always_inline)) FINCH_VNNI void tile_rows(
-    const int R, const int8_t *packed, const float *tileScales, const int32_t *tileOffsets,
-    ptrdiff_t rows, ptrdiff_t columns, ptrdiff_t groupSize, ptrdiff_t groups, ptrdiff_t steps,
-    const uint8_t *xq, const float *xScales, const float *bias, float *y, ptrdiff_t ldy, ptrdiff_t t, ptrdiff_t j) {
-    const int8_t *tile = packed + t * steps * 32;
-    const int32_t *inputs[8];
-    __m256 acc[8];
+/// Block blk (4 tiles of 8 outputs, one per 32-bit lane) against input rows j..<j+R: 4 · R
+/// independent vpdpbusd chains, and each step of four columns reads the block's next 128 bytes
+/// (4 weight vectors, one sequential stream the hardware prefetcher follows) and broadcasts R
+/// inputs. With one row, even and odd steps go to separate sums (8 chains, enough to cover
+/// vpdpbusd's latency); integer sums are exact, so the split changes no bit. A group's sums are
+/// scaled into float once. No horizontal sums: lane k of tile i ends as y[j][32 blk + 8 i + k].
+static inline __attribute__((always_inline)) FINCH_VNNI void block_rows(
+    const int R, const int8_t *packed, const float *blockScales, const int32_t *blockOffsets,
+    ptrdiff_t rows, ptrdiff_t groupSize, ptrdiff_t groups, ptrdiff_t steps,
+    const uint8_t *xq, const float *xScales, const float *bias, float *y, ptrdiff_t ldy, ptrdiff_t blk, ptrdiff_t j) {
+    enum { T = FINCH_Q8A8_BLOCK_TILES };
+    const int8_t *block = packed + blk * steps * 32 * T;
+    const int32_t *inputs[6];
+    __m256 acc[6][T];
     for (int k = 0; k < R; k++) {
         inputs[k] = (const int32_t *)(xq + (j + k) * steps * 4);
-        acc[k] = _mm256_setzero_ps();
+        for (int i = 0; i < T; i++) acc[k][i] = _mm256_setzero_ps();
     }
     const ptrdiff_t groupSteps = groupSize / 4;
     for (ptrdiff_t g = 0; g < groups; g++) {
-        __m256i offset = _mm256_loadu_si256((const __m256i *)(tileOffsets + (t * groups + g) * 8));
-        __m256i sum[8];
-        for (int k = 0; k < R; k++) sum[k] = offset;
-        for (ptrdiff_t s = g * groupSteps, end = min_index(s + groupSteps, steps); s < end; s++) {
-            __m256i w = _mm256_loadu_si256((const __m256i *)(tile + s * 32));
-            for (int k = 0; k < R; k++) sum[k] = _mm256_dpbusd_epi32(sum[k], _mm256_set1_epi32(inputs[k][s]), w);
+        const ptrdiff_t at = (blk * groups + g) * T * 8;
+        __m256i sum[6][T];
+        for (int i = 0; i < T; i++) {
+            __m256i offset = _mm256_loadu_si256((const __m256i *)(blockOffsets + at + i * 8));
+            for (int k = 0; k < R; k++) sum[k][i] = offset;
         }
-        __m256 scale = _mm256_loadu_ps(tileScales + (t * groups + g) * 8);
-        for (int k = 0; k < R; k++) {
-            __m256 both = _mm256_mul_ps(scale, _mm256_set1_ps(xScales[(j + k) * groups + g]));
-            acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum[k]), both, acc[k]);
+        ptrdiff_t s = g * groupSteps;
+        const ptrdiff_t end = min_index(s + groupSteps, steps);
+        if (R == 1) {
+            __m256i odd[T];
+            for (int i = 0; i < T; i++) odd[i] = _mm256_setzero_si256();
+            for (; s + 2 <= end; s += 2) {
+                const __m256i x0 = _mm256_set1_epi32(inputs[0][s]), x1 = _mm256_set1_epi32(inputs[0][s + 1]);
+                for (int i = 0; i < T; i++) {
+                    sum[0][i] = _mm256_dpbusd_epi32(sum[0][i], x0, _mm256_loadu_si256((const __m256i *)(block + (s * T + i) * 32)));
+                    odd[i] = _mm256_dpbusd_epi32(odd[i], x1, _mm256_loadu_si256((const __m256i *)(block + ((s + 1) * T + i) * 32)));
+                }
+            }
+            for (int i = 0; i < T; i++) sum[0][i] = _mm256_add_epi32(sum[0][i], odd[i]);
+        }
+        for (; s < end; s++) {
+            __m256i w[T];
+            for (int i = 0; i < T; i++) w[i] = _mm256_loadu_si256((const __m256i *)(block + (s * T + i) * 32));
+            for (int k = 0; k < R; k++) {
+                const __m256i x = _mm256_set1_epi32(inputs[k][s]);
+                for (int i = 0; i < T; i++) sum[k][i] = _mm256_dpbusd_epi32(sum[k][i], x, w[i]);
+            }
+        }
+        for (int i = 0; i < T; i++) {
+            const __m256 scale = _mm256_loadu_ps(blockScales + at + i * 8);
+            for (int k = 0; k < R; k++) {
+                __m256 both = _mm256_mul_ps(scale, _mm256_set1_ps(xScales[(j + k) * groups + g]));
+                acc[k][i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum[k][i]), both, acc[k][i]);
+            }
         }
     }
-    ptrdiff_t o = 8 * t;
-    __mmask8 mask = rows - o >= 8 ? 0xFF : (__mmask8)((1u << (rows - o)) - 1);
-    __m256 b = bias ? _mm256_maskz_loadu_ps(mask, bias + o) : _mm256_setzero_ps();
-    for (int k = 0; k < R; k++) _mm256_mask_storeu_ps(y + (j + k) * ldy + o, mask, _mm256_add_ps(acc[k], b));
+    for (int i = 0; i < T; i++) {
+        ptrdiff_t o = 8 * (T * blk + i);
+        if (o >= rows) break;
+        __mmask8 mask = rows - o >= 8 ? 0xFF : (__mmask8)((1u << (rows - o)) - 1);
+        __m256 b = bias ? _mm256_maskz_loadu_ps(mask, bias + o) : _mm256_setzero_ps();
+        for (int k = 0; k < R; k++) _mm256_mask_storeu_ps(y + (j + k) * ldy + o, mask, _mm256_add_ps(acc[k][i], b));
+    }
 }
 
-FINCH_VNNI void finch_q8a8_gemm(const int8_t *packed, const float *tileScales, const int32_t *tileOffsets,
+FINCH_VNNI void finch_q8a8_gemm(const int8_t *packed, const float *blockScales, const int32_t *blockOffsets,
                                 ptrdiff_t rows, ptrdiff_t columns, ptrdiff_t groupSize,
                                 const uint8_t *xq, const float *xScales, ptrdiff_t n,
-                                const float *bias, float *y, ptrdiff_t ldy, ptrdiff_t tileBegin, ptrdiff_t tileEnd) {
+                                const float *bias, float *y, ptrdiff_t ldy, ptrdiff_t blockBegin, ptrdiff_t blockEnd) {
     ptrdiff_t groups = (columns + groupSize - 1) / groupSize;
     ptrdiff_t steps = finch_q8a8_input_stride(columns) / 4;
-    // A tile's weights (8 × columns bytes, ≤ 16 KB at 2048 columns) stay in L1 while every
-    // block of eight input rows passes over them, so they come from memory once per product.
-    // The input rows go in passes of at most eight, as even as possible (10 rows: 5 + 5, not
-    // 8 + 2, whose second pass would load a weight vector for every two vpdpbusd).
-    ptrdiff_t passes = (n + 7) / 8;
-    for (ptrdiff_t t = tileBegin; t < tileEnd; t++) {
+    // 4 · R int32 sums, 4 weight vectors and a broadcast fit the 32 vector registers up to R = 6.
+    // The input rows go in passes of at most six, as even as possible (10 rows: 5 + 5, not 6 + 4);
+    // a block's weights (32 × columns bytes) stay in L1 or L2 while the passes go over them, so
+    // they come from memory once per product.
+    ptrdiff_t passes = (n + 5) / 6;
+    for (ptrdiff_t blk = blockBegin; blk < blockEnd; blk++) {
         for (ptrdiff_t pass = 0, j = 0; pass < passes; pass++) {
             ptrdiff_t count = (n - j) / (passes - pass);
             switch (count) {
-            case 8: tile_rows(8, packed, tileScales, tileOffsets, rows, columns, groupSize, groups, steps, xq, xScales, bias, y, ldy, t, j); break;
-            case 7: tile_rows(7, packed, tileScales, tileOffsets, rows, columns, groupSize, groups, steps, xq, xScales, bias, y, ldy, t, j); break;
-            case 6: tile_rows(6, packed, tileScales, tileOffsets, rows, columns, groupSize, groups, steps, xq, xScales, bias, y, ldy, t, j); break;
-            case 5: tile_rows(5, packed, tileScales, tileOffsets, rows, columns, groupSize, groups, steps, xq, xScales, bias, y, ldy, t, j); break;
-            case 4: tile_rows(4, packed, tileScales, tileOffsets, rows, columns, groupSize, groups, steps, xq, xScales, bias, y, ldy, t, j); break;
-            case 3: tile_rows(3, packed, tileScales, tileOffsets, rows, columns, groupSize, groups, steps, xq, xScales, bias, y, ldy, t, j); break;
-            case 2: tile_rows(2, packed, tileScales, tileOffsets, rows, columns, groupSize, groups, steps, xq, xScales, bias, y, ldy, t, j); break;
-            default: tile_rows(1, packed, tileScales, tileOffsets, rows, columns, groupSize, groups, steps, xq, xScales, bias, y, ldy, t, j); break;
+            case 6: block_rows(6, packed, blockScales, blockOffsets, rows, groupSize, groups, steps, xq, xScales, bias, y, ldy, blk, j); break;
+            case 5: block_rows(5, packed, blockScales, blockOffsets, rows, groupSize, groups, steps, xq, xScales, bias, y, ldy, blk, j); break;
+            case 4: block_rows(4, packed, blockScales, blockOffsets, rows, groupSize, groups, steps, xq, xScales, bias, y, ldy, blk, j); break;
+            case 3: block_rows(3, packed, blockScales, blockOffsets, rows, groupSize, groups, steps, xq, xScales, bias, y, ldy, blk, j); break;
+            case 2: block_rows(2, packed, blockScales, blockOffsets, rows, groupSize, groups, steps, xq, xScales, bias, y, ldy, blk, j); break;
+            default: block_rows(1, packed, blockScales, blockOffsets, rows, groupSize, groups, steps, xq, xScales, bias, y, ldy, blk, j); break;
             }
             j += count;
         }
@@ -167,12 +197,12 @@ FINCH_VNNI void finch_q8a8_gemm(const int8_t *packed, const float *tileScales, c
 
 int finch_q8a8_available(void) { return 0; }
 
-void finch_q8a8_gemm(const int8_t *packed, const float *tileScales, const int32_t *tileOffsets,
+void finch_q8a8_gemm(const int8_t *packed, const float *blockScales, const int32_t *blockOffsets,
                      ptrdiff_t rows, ptrdiff_t columns, ptrdiff_t groupSize,
                      const uint8_t *xq, const float *xScales, ptrdiff_t n,
-                     const float *bias, float *y, ptrdiff_t ldy, ptrdiff_t tileBegin, ptrdiff_t tileEnd) {
-    (void)packed; (void)tileScales; (void)tileOffsets; (void)rows; (void)columns; (void)groupSize;
-    (void)xq; (void)xScales; (void)n; (void)bias; (void)y; (void)ldy; (void)tileBegin; (void)tileEnd;
+                     const float *bias, float *y, ptrdiff_t ldy, ptrdiff_t blockBegin, ptrdiff_t blockEnd) {
+    (void)packed; (void)blockScales; (void)blockOffsets; (void)rows; (void)columns; (void)groupSize;
+    (void)xq; (void)xScales; (void)n; (void)bias; (void)y; (void)ldy; (void)blockBegin; (void)blockEnd;
 }
 
 #endif

@@ -23,10 +23,10 @@ public final class Int8ActivationMatrix: @unchecked Sendable {
     public let columns: Int
     public let groupSize: Int
     private let groups: Int
-    private let tiles: Int
+    private let blocks: Int
     private let packed: UnsafeMutableRawPointer
-    private let tileScales: UnsafeMutablePointer<Float>
-    private let tileOffsets: UnsafeMutablePointer<Int32>
+    private let blockScales: UnsafeMutablePointer<Float>
+    private let blockOffsets: UnsafeMutablePointer<Int32>
 
     /// Whether this machine runs the kernel.
     public static let isAvailable = finch_q8a8_available() != 0
@@ -37,27 +37,30 @@ public final class Int8ActivationMatrix: @unchecked Sendable {
         columns = matrix.columns
         groupSize = matrix.groupSize
         groups = matrix.groupsPerRow
-        tiles = (rows + 7) / 8
+        blocks = finch_q8a8_blocks(rows)
         packed = UnsafeMutableRawPointer.allocate(byteCount: finch_q8a8_packed_bytes(rows, columns), alignment: 64)
-        tileScales = .allocate(capacity: tiles * groups * 8)
-        tileOffsets = .allocate(capacity: tiles * groups * 8)
+        blockScales = .allocate(capacity: blocks * groups * Self.blockOutputs)
+        blockOffsets = .allocate(capacity: blocks * groups * Self.blockOutputs)
         let (values, scales) = (matrix.quantizedValues.baseAddress!, matrix.scales.baseAddress!)
         let (rows, columns, groupSize) = (rows, columns, groupSize)
-        let (packed, tileScales, tileOffsets) = (packed.assumingMemoryBound(to: Int8.self), tileScales, tileOffsets)
-        Parallel.forEachChunk(tiles, costPerItem: 8 * columns) { range in
+        let (packed, blockScales, blockOffsets) = (packed.assumingMemoryBound(to: Int8.self), blockScales, blockOffsets)
+        Parallel.forEachChunk(blocks, costPerItem: Self.blockOutputs * columns) { range in
             finch_q8a8_pack(values, scales, rows, columns, groupSize, range.lowerBound, range.upperBound,
-                            packed, tileScales, tileOffsets)
+                            packed, blockScales, blockOffsets)
         }
     }
 
     deinit {
         packed.deallocate()
-        tileScales.deallocate()
-        tileOffsets.deallocate()
+        blockScales.deallocate()
+        blockOffsets.deallocate()
     }
 
+    /// Outputs of one block of the packed layout: FINCH_Q8A8_BLOCK_TILES tiles of 8.
+    private static let blockOutputs = 8 * Int(FINCH_Q8A8_BLOCK_TILES)
+
     /// Bytes a product reads: the packed weights, scales and offsets.
-    public var byteCount: Int { finch_q8a8_packed_bytes(rows, columns) + tiles * groups * 8 * 8 }
+    public var byteCount: Int { finch_q8a8_packed_bytes(rows, columns) + blocks * groups * Self.blockOutputs * 8 }
 
     /// y[n, rows] = x[n, columns] · Wᵀ (+ bias[rows]), x quantized per group as it is read.
     /// `threads` overrides the automatic choice as in `QuantizedMatrix.multiply(vector:)`; the
@@ -74,10 +77,10 @@ public final class Int8ActivationMatrix: @unchecked Sendable {
         }
         finch_q8a8_quantize_input(x, n, columns, groupSize, codes, inputScales)
         let (rows, columns, groupSize) = (rows, columns, groupSize)
-        let (packed, tileScales, tileOffsets) = (packed.assumingMemoryBound(to: Int8.self), tileScales, tileOffsets)
-        // Split by whole tiles; the helper's "rows" are tiles here.
-        forEachQuantizedRowRange(rows: tiles, byteCount: byteCount, inputRows: n, threads: threads) { range in
-            finch_q8a8_gemm(packed, tileScales, tileOffsets, rows, columns, groupSize, codes, inputScales, n,
+        let (packed, blockScales, blockOffsets) = (packed.assumingMemoryBound(to: Int8.self), blockScales, blockOffsets)
+        // Split by whole blocks; the helper's "rows" are blocks here.
+        forEachQuantizedRowRange(rows: blocks, byteCount: byteCount, inputRows: n, threads: threads) { range in
+            finch_q8a8_gemm(packed, blockScales, blockOffsets, rows, columns, groupSize, codes, inputScales, n,
                             bias, y, rows, range.lowerBound, range.upperBound)
         }
     }

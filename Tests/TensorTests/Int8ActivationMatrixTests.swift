@@ -4,8 +4,9 @@ import XCTest
 final class Int8ActivationMatrixTests: XCTestCase {
     /// Odd sizes: outputs that leave the last 8-row tile short, inputs that end inside a step of
     /// four and inside a group; groups of 4 (one step), 12, 64 (the default) and one per row.
-    /// 203 outputs are 26 tiles: blocks of 2, 4 and 8 tiles with one or two left over.
-    static let shapes: [(inFeatures: Int, outFeatures: Int)] = [(1, 1), (37, 13), (70, 100), (129, 17), (2049, 9), (130, 203)]
+    /// Blocks of 4 tiles of 8 outputs: 1 output is a block of one short tile, 100 and 203 end in
+    /// a short block (13 and 26 tiles), 64 is two whole blocks.
+    static let shapes: [(inFeatures: Int, outFeatures: Int)] = [(1, 1), (37, 13), (70, 100), (129, 17), (2049, 9), (130, 203), (68, 64)]
     static let groupSizes = [4, 12, 64, 4096]
 
     override func setUpWithError() throws {
@@ -19,8 +20,8 @@ final class Int8ActivationMatrixTests: XCTestCase {
                 let matrix = try quantize(data.normal(inFeatures * outFeatures), inFeatures, outFeatures, groupSize)
                 let product = try XCTUnwrap(Int8ActivationMatrix(matrix))
                 let bias = data.normal(outFeatures)
-                // 1…17 rows: every pass height of the kernel (each with its own tile blocking),
-                // and passes split unevenly.
+                // 1…17 rows: every pass height of the kernel (1 to 6 rows, one row with its
+                // split sums), and passes split unevenly.
                 for rows in 1...17 {
                     var x = data.normal(rows * inFeatures)
                     if inFeatures >= 2 * groupSize { for i in 0..<groupSize { x[i] = 0 } }  // a group of zeros

@@ -2,9 +2,11 @@
 // Sources/Tensor/Int8ActivationMatrix.swift), on AVX-512 VNNI's vpdpbusd.
 //
 // The weights of a QuantizedMatrix (q[rows, columns], scales[rows, groups]) are repacked in tiles
-// of 8 output rows: packed[tile][step][lane][4] holds q[8 tile + lane][4 step + 0…3] (zero past
-// the last row or column), so one 32-byte load feeds 8 rows × 4 columns. tileScales[tile][group][lane]
-// are the rows' scales and tileOffsets[tile][group][lane] = −128 · Σ q over the group.
+// of 8 output rows, and FINCH_Q8A8_BLOCK_TILES tiles make a block whose bytes are one sequential
+// stream: packed[block][step][tile][lane][4] holds q[8 (4 block + tile) + lane][4 step + 0…3]
+// (zero past the last row or column), so one 32-byte load feeds 8 rows × 4 columns and one step
+// of a block is 128 consecutive bytes. blockScales[block][group][tile][lane] are the rows' scales
+// and blockOffsets[block][group][tile][lane] = −128 · Σ q over the group.
 //
 // Each input row is quantized per weight group: xScales[r, g] = max|x| / 127 over the group and
 // code = round(x / scale) + 128 (unsigned, 1…255), xq[r, finch_q8a8_input_stride(columns)].
@@ -29,24 +31,30 @@ static inline ptrdiff_t finch_q8a8_input_stride(ptrdiff_t columns) { return (col
 /// Whether this CPU (and OS) runs finch_q8a8_gemm: AVX-512 F, VL, BW and VNNI.
 int finch_q8a8_available(void);
 
+/// Tiles of 8 output rows in a block: the kernel's register block is 4 tiles × up to 6 input rows.
+#define FINCH_Q8A8_BLOCK_TILES 4
+
+/// Blocks of a matrix with `rows` outputs: ⌈rows / 32⌉.
+static inline ptrdiff_t finch_q8a8_blocks(ptrdiff_t rows) { return (rows + 8 * FINCH_Q8A8_BLOCK_TILES - 1) / (8 * FINCH_Q8A8_BLOCK_TILES); }
+
 /// Bytes of the packed weights of a rows × columns matrix; scales and offsets take
-/// ⌈rows / 8⌉ · groups · 8 elements each.
+/// blocks · groups · 32 elements each.
 ptrdiff_t finch_q8a8_packed_bytes(ptrdiff_t rows, ptrdiff_t columns);
 
-/// Packs tiles tileBegin..<tileEnd. groupSize must be a multiple of 4.
+/// Packs blocks blockBegin..<blockEnd. groupSize must be a multiple of 4.
 void finch_q8a8_pack(const int8_t *q, const float *scales, ptrdiff_t rows, ptrdiff_t columns, ptrdiff_t groupSize,
-                     ptrdiff_t tileBegin, ptrdiff_t tileEnd, int8_t *packed, float *tileScales, int32_t *tileOffsets);
+                     ptrdiff_t blockBegin, ptrdiff_t blockEnd, int8_t *packed, float *blockScales, int32_t *blockOffsets);
 
 /// Quantizes n input rows of `columns` floats into codes xq[n, stride] and scales xScales[n, groups].
 void finch_q8a8_quantize_input(const float *x, ptrdiff_t n, ptrdiff_t columns, ptrdiff_t groupSize,
                                uint8_t *xq, float *xScales);
 
-/// y[r * ldy + o] for the n input rows and the outputs of tiles tileBegin..<tileEnd (see above).
+/// y[r * ldy + o] for the n input rows and the outputs of blocks blockBegin..<blockEnd (see above).
 /// Only call when finch_q8a8_available().
-void finch_q8a8_gemm(const int8_t *packed, const float *tileScales, const int32_t *tileOffsets,
+void finch_q8a8_gemm(const int8_t *packed, const float *blockScales, const int32_t *blockOffsets,
                      ptrdiff_t rows, ptrdiff_t columns, ptrdiff_t groupSize,
                      const uint8_t *xq, const float *xScales, ptrdiff_t n,
-                     const float *bias, float *y, ptrdiff_t ldy, ptrdiff_t tileBegin, ptrdiff_t tileEnd);
+                     const float *bias, float *y, ptrdiff_t ldy, ptrdiff_t blockBegin, ptrdiff_t blockEnd);
 
 #ifdef __cplusplus
 }
