@@ -22,9 +22,9 @@ public final class SentenceEncoder: @unchecked Sendable {
 
     public var dimension: Int { encoder.config.hiddenSize }
 
-    /// The last call's activations, kept for the next: a query would otherwise spend more time
-    /// on fresh pages than on its forward pass. Concurrent calls each get their own.
-    private var spareWorkspace: BERTEncoder.Workspace?
+    /// The last call's activations, kept for the next, one per core: a query would otherwise spend
+    /// more time on fresh pages than on its forward pass, and each catalogue worker its first batch.
+    private var spareWorkspaces: [BERTEncoder.Workspace] = []
     private let spareLock = NSLock()
 
     public init(modelDirectory: String) throws {
@@ -160,17 +160,19 @@ public final class SentenceEncoder: @unchecked Sendable {
     private func takeWorkspace(rows: Int) -> BERTEncoder.Workspace {
         spareLock.lock()
         defer { spareLock.unlock() }
-        if let spare = spareWorkspace, spare.rows >= rows {
-            spareWorkspace = nil
-            return spare
+        if let index = spareWorkspaces.firstIndex(where: { $0.rows >= rows }) {
+            return spareWorkspaces.remove(at: index)
         }
         return BERTEncoder.Workspace(rows: rows, config: encoder.config)
     }
 
+    /// Keeps the largest `Parallel.coreCount` workspaces.
     private func returnWorkspace(_ workspace: BERTEncoder.Workspace) {
         spareLock.lock()
         defer { spareLock.unlock() }
-        if workspace.rows >= spareWorkspace?.rows ?? 0 { spareWorkspace = workspace }
+        spareWorkspaces.append(workspace)
+        spareWorkspaces.sort { $0.rows > $1.rows }
+        spareWorkspaces.removeLast(max(0, spareWorkspaces.count - max(1, Parallel.coreCount)))
     }
 }
 
