@@ -75,7 +75,7 @@ let package = Package(
             swiftSettings: fastMath
         ),
         // Sentence embeddings (all-MiniLM-L6-v2 and other BERT sentence-transformers) on Tensor's kernels.
-        .target(name: "Embedding", dependencies: ["Tensor"], swiftSettings: fastMath),
+        .target(name: "Embedding", dependencies: ["Tensor", "CKernels"], swiftSettings: fastMath),
         // Grounded recommendation narratives: fact sheets, the delexicalised corpus, the grounding checker,
         // and the narrator that writes them (a GPT model with LoRA voices, batched a page at once).
         .target(

@@ -78,7 +78,7 @@ public final class BERTEncoder: @unchecked Sendable {
             Linear.forward(out: h, input: x, outInWeight: layer.intermediateWeight, bias: exact ? nil : layer.intermediateBias,
                            rows: rows, inFeatures: c, outFeatures: ff)
             if exact {
-                ExactGELU.forward(out: h, input: h, bias: layer.intermediateBias, rows: rows, columns: ff)
+                BiasGELU.forward(out: h, input: h, bias: layer.intermediateBias, rows: rows, columns: ff)
             } else {
                 GELU.forward(out: h, input: h, count: rows * ff)
             }

@@ -1,3 +1,4 @@
+import CKernels
 import Tensor
 
 /// Multi-head self-attention without a causal mask, on sentences packed back to back: row r of
@@ -7,14 +8,18 @@ import Tensor
 enum BidirectionalAttention {
     /// out [R, C] = softmax(Q·Kᵀ/√d)·V per sentence and head; Q, K and V are read in place from
     /// `qkv` with a row stride of 3C. `offsets[s]..<offsets[s + 1]` are sentence s's rows.
+    /// `shortKernel: false` keeps every sentence on the Swift paths (for tests on a machine that
+    /// has the C kernel).
     static func forward(
         out: UnsafeMutablePointer<Float>, qkv: UnsafePointer<Float>,
-        offsets: [Int], channels c: Int, heads: Int
+        offsets: [Int], channels c: Int, heads: Int, shortKernel: Bool = SkinnyMatmul.avx512Available
     ) {
         let headSize = c / heads
         let scale = 1 / Float(headSize).squareRoot()
         let sentences = offsets.count - 1
         guard sentences > 0 else { return }
+        let shortLength = shortKernel && headSize % 16 == 0 && headSize <= Int(FINCH_ENCODER_SHORT_ATTENTION_HEAD_SIZE)
+            ? Int(FINCH_ENCODER_SHORT_ATTENTION_LENGTH) : 0
         let longest = (0..<sentences).map { offsets[$0 + 1] - offsets[$0] }.max() ?? 0
         let work = (0..<sentences).reduce(0) { total, s in
             let length = offsets[s + 1] - offsets[s]
@@ -24,9 +29,18 @@ enum BidirectionalAttention {
         Parallel.forEachChunk(sentences * heads, costPerItem: max(1, work / sentences)) { range in
             let scores = UnsafeMutablePointer<Float>.allocate(capacity: longest * longest)
             defer { scores.deallocate() }
-            for item in range {
+            var item = range.lowerBound
+            while item < range.upperBound {
                 let (s, h) = (item / heads, item % heads)
                 let (start, length) = (offsets[s], offsets[s + 1] - offsets[s])
+                if length <= shortLength {
+                    // The sentence's heads in this chunk, in one call.
+                    let end = min(heads, h + range.upperBound - item)
+                    finch_encoder_short_attention(out + start * c, qkv + start * 3 * c, length, c, h, end, headSize, scale)
+                    item += end - h
+                    continue
+                }
+                item += 1
                 let q = qkv + start * 3 * c + h * headSize
                 if length <= directLength {
                     directHead(out: out + start * c + h * headSize, q: q, length: length, channels: c,

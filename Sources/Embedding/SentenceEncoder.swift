@@ -22,9 +22,9 @@ public final class SentenceEncoder: @unchecked Sendable {
 
     public var dimension: Int { encoder.config.hiddenSize }
 
-    /// The last call's activations, kept for the next: a query would otherwise spend more time
-    /// on fresh pages than on its forward pass. Concurrent calls each get their own.
-    private var spareWorkspace: BERTEncoder.Workspace?
+    /// The last call's activations, kept for the next, one per core: a query would otherwise spend
+    /// more time on fresh pages than on its forward pass, and each catalogue worker its first batch.
+    private var spareWorkspaces: [BERTEncoder.Workspace] = []
     private let spareLock = NSLock()
 
     public init(modelDirectory: String) throws {
@@ -74,16 +74,33 @@ public final class SentenceEncoder: @unchecked Sendable {
 
     /// Writes text i's embedding to out[i·dimension..<(i + 1)·dimension]; `out` holds N·dimension.
     public func embed(_ texts: [String], into out: UnsafeMutableBufferPointer<Float>) throws {
-        try embed(tokenized: texts.map(tokenizer.encode), into: out)
+        try embed(tokenized: tokenize(texts), into: out)
     }
+
+    /// `tokenizer.encode` of every text, the texts split over the cores: serially, tokenizing the
+    /// catalogue would leave the second core idle before the first batch.
+    func tokenize(_ texts: [String]) -> [[Int32]] {
+        var tokenized = [[Int32]](repeating: [], count: texts.count)
+        tokenized.withUnsafeMutableBufferPointer { target in
+            let base = target.baseAddress
+            Parallel.forEachChunk(texts.count, costPerItem: Self.tokenizingCostPerText) { range in
+                for index in range { (base! + index).pointee = tokenizer.encode(texts[index]) }
+            }
+        }
+        return tokenized
+    }
+
+    /// Roughly the scalar operations of tokenizing a product description, in `Parallel`'s units:
+    /// a query of one sentence stays on the calling thread.
+    static let tokenizingCostPerText = 2_000
 
     /// The same from token ids (each `[CLS] … [SEP]`, as `tokenizer.encode` makes them).
     ///
-    /// Sentences are sorted by length and packed into batches of about `batchTokens` tokens, so the
-    /// projections are large GEMMs. With several batches and cores, each core takes whole batches
-    /// (the longest first) with single-threaded kernels: splitting every GEMM and pass over the
-    /// cores instead costs a synchronisation per kernel (about ten per layer and batch, plus
-    /// OpenBLAS's own inside each GEMM).
+    /// Identical sentences are encoded once; the others sorted by length and packed into batches
+    /// of nearly equal token counts (`SentenceBatches`), so the projections are large GEMMs. With
+    /// several batches and cores, each core takes whole batches (the longest first) with
+    /// single-threaded kernels: splitting every GEMM and pass over the cores instead costs a
+    /// synchronisation per kernel (about ten per layer and batch, plus OpenBLAS's own inside each GEMM).
     public func embed(tokenized: [[Int32]], into out: UnsafeMutableBufferPointer<Float>) throws {
         let c = dimension
         guard out.count == tokenized.count * c else {
@@ -91,31 +108,36 @@ public final class SentenceEncoder: @unchecked Sendable {
         }
         guard let base = out.baseAddress else { return }
         if let empty = tokenized.firstIndex(where: \.isEmpty) { throw EmbeddingError("sentence \(empty) has no tokens") }
-        let order = tokenized.indices.sorted { tokenized[$0].count > tokenized[$1].count }
-        let totalTokens = tokenized.reduce(0) { $0 + $1.count }
-        // At least two batches per core when there is enough work, so the cores share it evenly
-        // (`recommend index` embeds 512 products, one batch of the default size, at a time).
-        let share = max(Self.minimumParallelBatchTokens, (totalTokens + 2 * Parallel.coreCount - 1) / (2 * Parallel.coreCount))
-        let capacity = max(min(batchTokens, share, totalTokens), tokenized.map(\.count).max() ?? 0)
-        let batches = try Self.pack(order: order, tokenized: tokenized, capacity: capacity)
+        let plan = SentenceBatches(tokenized, batchTokens: batchTokens, workers: Parallel.coreCount,
+                                   minimumTokens: Self.minimumParallelBatchTokens)
+        let batches = plan.batches
         for batch in batches { try encoder.validate(tokens: batch.tokens, offsets: batch.offsets) }
+        // Unique sentences' embeddings first; duplicates copied from them at the end.
+        let distinct = plan.unique.count < tokenized.count ? FloatBuffer(count: plan.unique.count * c) : nil
+        let target = distinct?.pointer ?? base
         let workers = min(Parallel.coreCount, batches.count)
+        let largestSentenceCount = batches.map(\.sentences.count).max() ?? 1
         if workers <= 1 {
-            let workspace = takeWorkspace(rows: capacity)
+            let workspace = takeWorkspace(rows: plan.largestBatch)
             defer { returnWorkspace(workspace) }
-            let pooled = FloatBuffer(count: (batches.map(\.sentences.count).max() ?? 1) * c)
-            for batch in batches { run(batch, workspace: workspace, pooled: pooled, into: base) }
-            return
+            let pooled = FloatBuffer(count: largestSentenceCount * c)
+            for batch in batches { run(batch, workspace: workspace, pooled: pooled, into: target) }
+        } else {
+            let next = Atomic<Int>(0)
+            Parallel.dataParallel(workers: workers) { _ in
+                let workspace = takeWorkspace(rows: plan.largestBatch)
+                defer { returnWorkspace(workspace) }
+                let pooled = FloatBuffer(count: largestSentenceCount * c)
+                while true {
+                    let index = next.add(1, ordering: .relaxed).oldValue
+                    guard index < batches.count else { break }
+                    run(batches[index], workspace: workspace, pooled: pooled, into: target)
+                }
+            }
         }
-        let next = Atomic<Int>(0)
-        Parallel.dataParallel(workers: workers) { _ in
-            let workspace = takeWorkspace(rows: capacity)
-            defer { returnWorkspace(workspace) }
-            let pooled = FloatBuffer(count: (batches.map(\.sentences.count).max() ?? 1) * c)
-            while true {
-                let index = next.add(1, ordering: .relaxed).oldValue
-                guard index < batches.count else { break }
-                run(batches[index], workspace: workspace, pooled: pooled, into: base)
+        if let distinct {
+            for (sentence, index) in plan.uniqueIndex.enumerated() {
+                (base + sentence * c).update(from: distinct.pointer + index * c, count: c)
             }
         }
     }
@@ -124,33 +146,8 @@ public final class SentenceEncoder: @unchecked Sendable {
     /// than the second core gains.
     static let minimumParallelBatchTokens = 256
 
-    /// Sentences packed back to back: `tokens`, the `offsets` of each sentence's first token (and
-    /// the total), and which input sentence each one is.
-    struct Batch {
-        var tokens: [Int32] = []
-        var offsets = [0]
-        var sentences: [Int] = []
-    }
-
-    /// Consecutive sentences of `order` in batches of at most `capacity` tokens (a longer sentence
-    /// alone).
-    static func pack(order: [Int], tokenized: [[Int32]], capacity: Int) throws -> [Batch] {
-        var batches: [Batch] = [], batch = Batch()
-        for index in order {
-            if !batch.sentences.isEmpty, batch.tokens.count + tokenized[index].count > capacity {
-                batches.append(batch)
-                batch = Batch()
-            }
-            batch.tokens += tokenized[index]
-            batch.offsets.append(batch.tokens.count)
-            batch.sentences.append(index)
-        }
-        if !batch.sentences.isEmpty { batches.append(batch) }
-        return batches
-    }
-
     /// Encodes, pools and normalises one batch, writing sentence i's embedding at out[i·C].
-    private func run(_ batch: Batch, workspace: BERTEncoder.Workspace, pooled: FloatBuffer, into out: UnsafeMutablePointer<Float>) {
+    private func run(_ batch: SentenceBatches.Batch, workspace: BERTEncoder.Workspace, pooled: FloatBuffer, into out: UnsafeMutablePointer<Float>) {
         let c = dimension
         encoder.forward(tokens: batch.tokens, offsets: batch.offsets, workspace: workspace)
         MeanPooling.forward(out: pooled.pointer, hidden: workspace.hidden.pointer, offsets: batch.offsets, channels: c)
@@ -163,17 +160,19 @@ public final class SentenceEncoder: @unchecked Sendable {
     private func takeWorkspace(rows: Int) -> BERTEncoder.Workspace {
         spareLock.lock()
         defer { spareLock.unlock() }
-        if let spare = spareWorkspace, spare.rows >= rows {
-            spareWorkspace = nil
-            return spare
+        if let index = spareWorkspaces.firstIndex(where: { $0.rows >= rows }) {
+            return spareWorkspaces.remove(at: index)
         }
         return BERTEncoder.Workspace(rows: rows, config: encoder.config)
     }
 
+    /// Keeps the largest `Parallel.coreCount` workspaces.
     private func returnWorkspace(_ workspace: BERTEncoder.Workspace) {
         spareLock.lock()
         defer { spareLock.unlock() }
-        if workspace.rows >= spareWorkspace?.rows ?? 0 { spareWorkspace = workspace }
+        spareWorkspaces.append(workspace)
+        spareWorkspaces.sort { $0.rows > $1.rows }
+        spareWorkspaces.removeLast(max(0, spareWorkspaces.count - max(1, Parallel.coreCount)))
     }
 }
 
