@@ -51,7 +51,7 @@ public enum OfflineEvaluation {
         progress("evaluate: \(split): \(evaluation.test.count) test customers; tuning the hybrid on the training lines")
         let weights = HybridTuning().tune(catalogue: catalogue, lines: train, componentsFor: components, progress: progress)
         let hybrid = HybridRecommender(data: data, components: fitted, weights: weights)
-        let order = ["popularity", "gp-topfreq", "itemknn", "minilm-mean", "itemknn-recent", "ease-recent", "trending", "tifu-knn"]
+        let order = ["popularity", "gp-topfreq", "itemknn", "minilm-mean", "itemknn-recent", "ease-recent", "trending", "tifu-knn", "repurchase-rate"]
         let methods: [any Recommender] = order.compactMap { name in fitted.first { $0.name == name } } + [hybrid]
         for method in methods {
             for track in Track.allCases { report(evaluation.evaluate(method, track: track)) }

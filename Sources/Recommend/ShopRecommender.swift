@@ -17,7 +17,7 @@ public struct CustomerRecommendations: Sendable, Equatable, Codable {
 /// The recommender over a whole shop database and its index: every method fit on all purchase
 /// lines, ready to answer customers one after another.
 public final class ShopRecommender: Sendable {
-    public static let methodNames = ["hybrid", "tifu-knn", "gp-topfreq", "itemknn", "itemknn-recent", "ease-recent", "minilm-mean", "trending", "popularity"]
+    public static let methodNames = ["hybrid", "tifu-knn", "repurchase-rate", "gp-topfreq", "itemknn", "itemknn-recent", "ease-recent", "minilm-mean", "trending", "popularity"]
 
     public let data: TrainingData
     public let products: [String: Product]

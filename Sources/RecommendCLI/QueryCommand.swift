@@ -27,7 +27,7 @@ struct QueryCommand: ParsableCommand {
     @Flag(help: "Leave out everything the customer bought before.")
     var excludePurchased = false
 
-    @Option(help: "hybrid, tifu-knn, gp-topfreq, itemknn, itemknn-recent, ease-recent, minilm-mean, trending or popularity.")
+    @Option(help: "hybrid, tifu-knn, repurchase-rate, gp-topfreq, itemknn, itemknn-recent, ease-recent, minilm-mean, trending or popularity.")
     var method = "hybrid"
 
     @Flag(help: "JSON lines (the only output format; accepted for clarity).")
