@@ -28,6 +28,22 @@ public struct SlotVocabulary: Sendable {
     let continuations: [[UInt8]: [Token]]
     /// Every slot name's bytes.
     let names: [[UInt8]]
+    /// For each slot name, the fewest tokens that finish its spelling after `<` and its first
+    /// `k` bytes (index `k`), the `>` included: what a narrative inside a slot still has to spend.
+    let closingCosts: [[UInt8]: [Int]]
+    /// For each slot name, the fewest tokens that write it whole from outside a slot (an opener,
+    /// then the rest of the spelling).
+    let openingCosts: [[UInt8]: Int]
+    /// The tokens that finish a sentence and say nothing (`.`, `!`, `?`, `...`, with or without
+    /// a space): what a narrative short of tokens ends on.
+    let sentenceEnders: [Token]
+    /// The tokens that would write a price or a number as text (a `£`, a digit other than the
+    /// trending window's `30`): outside a slot they are masked, as every price and number a
+    /// narrative states comes from a slot.
+    let literalNumbers: [Int]
+    let literalNumberSet: Set<Int>
+    /// The most tokens any fillable spelling of a slot takes from outside one.
+    let longestSlotSpelling: Int
 
     static let open = UInt8(ascii: "<"), close = UInt8(ascii: ">")
 
@@ -38,6 +54,9 @@ public struct SlotVocabulary: Sendable {
         var closers: [Token] = []
         // Tokens spelt only of name bytes, possibly ending in `>`: the pieces a slot is written in.
         var pieces: [[UInt8]: Int] = [:]
+        var enders: [Token] = []
+        var literalNumbers: [Int] = []
+        let window = Array(String(GroundingChecker.trendingWindowDays).utf8)
         for id in 0..<tokenizer.vocabSize where id != GPT2Tokenizer.endOfText {
             let bytes = tokenizer.decodeBytes([id])
             if bytes.contains(UInt8(ascii: "\n")) {
@@ -46,6 +65,10 @@ public struct SlotVocabulary: Sendable {
             }
             if bytes.contains(Self.open) { openers.append(Token(id: id, bytes: bytes)) }
             if bytes.contains(Self.close) { closers.append(Token(id: id, bytes: bytes)) }
+            let digits = bytes.filter(Self.isDigit)
+            if Self.holdsPound(bytes) || !(digits.isEmpty || digits == window) { literalNumbers.append(id) }
+            let said = bytes.filter { !Self.isSpace($0) }
+            if !said.isEmpty, said.allSatisfy(Self.isSentenceEnd) { enders.append(Token(id: id, bytes: bytes)) }
             if let last = bytes.last, bytes.dropLast().allSatisfy(Self.isNameByte), Self.isNameByte(last) || last == Self.close {
                 pieces[bytes] = id
             }
@@ -72,9 +95,64 @@ public struct SlotVocabulary: Sendable {
             }
         }
         self.continuations = continuations
+        sentenceEnders = enders
+        self.literalNumbers = literalNumbers
+        literalNumberSet = Set(literalNumbers)
+
+        var closingCosts: [[UInt8]: [Int]] = [:]
+        for name in names {
+            let spelling = name + [Self.close]
+            var costs = [Int](repeating: Self.unreachable, count: name.count + 1)
+            for written in stride(from: name.count, through: 0, by: -1) {
+                let rest = spelling[written...]
+                for token in continuations[Array(name[..<written])] ?? [] {
+                    if token.bytes.starts(with: rest) {
+                        costs[written] = 1
+                    } else if rest.starts(with: token.bytes) {
+                        costs[written] = min(costs[written], 1 + costs[written + token.bytes.count])
+                    }
+                }
+            }
+            closingCosts[name] = costs
+        }
+        self.closingCosts = closingCosts
+        var openingCosts: [[UInt8]: Int] = [:]
+        for name in names {
+            let spelling = name + [Self.close]
+            var best = Self.unreachable
+            for opener in openers where opener.bytes.filter({ $0 == Self.open }).count == 1 {
+                let after = opener.bytes.drop { $0 != Self.open }.dropFirst()
+                if after.starts(with: spelling) {
+                    best = 1
+                } else if !after.contains(Self.close), spelling.starts(with: after), let rest = closingCosts[name]?[after.count] {
+                    best = min(best, 1 + rest)
+                }
+            }
+            openingCosts[name] = best
+        }
+        self.openingCosts = openingCosts
+        longestSlotSpelling = openingCosts.values.filter { $0 < Self.unreachable }.max() ?? 0
     }
 
+    /// A cost no spelling reaches: a name this vocabulary cannot write.
+    static let unreachable = 1 << 20
+
     public func bytes(of token: Int) -> [UInt8] { tokenizer.decodeBytes([token]) }
+
+    static func isSpace(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r")
+    }
+
+    static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+
+    /// Whether the bytes hold `£` (UTF-8 C2 A3) or one of its halves at an edge, where BPE may split it.
+    static func holdsPound(_ bytes: [UInt8]) -> Bool {
+        bytes.last == 0xC2 || bytes.first == 0xA3 || zip(bytes, bytes.dropFirst()).contains { $0 == (0xC2, 0xA3) }
+    }
+
+    static func isSentenceEnd(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: ".") || byte == UInt8(ascii: "!") || byte == UInt8(ascii: "?")
+    }
 
     /// The bytes a slot name may hold (Swift identifiers: letters, digits, `_`).
     static func isNameByte(_ byte: UInt8) -> Bool {
