@@ -51,6 +51,23 @@ extension SlotConstraint {
         return .keptOnly(fitting.isEmpty && stops.isEmpty ? closest : fitting + stops)
     }
 
+    /// Whether the row's favourite token is a stop.
+    func prefersStop(_ logits: UnsafeMutableBufferPointer<Float>) -> Bool {
+        guard let best = logits.indices.max(by: { logits[$0] < logits[$1] }) else { return false }
+        return vocabulary.stopTokens.contains(best)
+    }
+
+    /// Outside a slot, the openers after which fewer tokens are needed to stop: the start of a
+    /// missing fact's slot.
+    func tokensNearerTheStop() -> [Int] {
+        let need = tokensNeeded(State(stated: stated, partial: partial, endsSentence: endsSentence))
+        return vocabulary.openers.filter { token in
+            guard !vocabulary.literalNumberSet.contains(token.id) else { return false }
+            let (next, isAllowed) = state(after: token.bytes)
+            return isAllowed && tokensNeeded(next) < need
+        }.map(\.id)
+    }
+
     /// The fewest tokens from `state` to one where the narrative may stop: every required fact
     /// some slot can still state is stated, outside a slot, a sentence just ended.
     func tokensNeeded(_ state: State) -> Int {

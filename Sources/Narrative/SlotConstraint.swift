@@ -16,6 +16,8 @@ import GPT
 ///
 /// - A price or number is never written as text: outside a slot the tokens holding `£` or a
 ///   digit are masked (but the trending window's `30`, which the checker allows).
+/// - A narrative that would stop (a stop token is its favourite) with a fact missing goes on with
+///   the slot of a missing fact at once, rather than wander about it until the limit.
 /// - With a token budget (`maxNewTokens`), the narrative finishes inside it: once the tokens left
 ///   come near what the missing facts' slots and a sentence end need (`SlotConstraint+Budget`),
 ///   only the tokens after which they still fit are left — the opening of a missing fact's slot,
@@ -39,6 +41,13 @@ public struct SlotConstraint: LogitsProcessor {
     /// The bytes after an unclosed `<`, or nil outside a slot.
     private(set) var partial: [UInt8]?
     private(set) var endsSentence = false
+    /// The last byte written is a letter, a digit or a slot's `>`: a slot opened right after it
+    /// would run its value into the word before (`theRegency`, `Tier£12.75`), which no reader
+    /// and no checker can split.
+    private(set) var endsWord = false
+    /// The slot being written was opened between sentences with a required fact missing: it
+    /// states a missing fact, so a narrative that meant to end goes on with what it left out.
+    private(set) var opensMissingFact = false
     /// The openers that would spell a slot not allowed now (recomputed as facts are stated).
     private var maskedOpeners: [Int] = []
 
@@ -63,6 +72,13 @@ public struct SlotConstraint: LogitsProcessor {
     public var hasStatedRequiredFacts: Bool { required.isSubset(of: stated) }
 
     public func process(_ logits: UnsafeMutableBufferPointer<Float>) {
+        if partial == nil, !(endsSentence && hasStatedRequiredFacts), prefersStop(logits) {
+            let progress = tokensNearerTheStop()
+            if !progress.isEmpty {
+                keepOnly(progress, in: logits)
+                return
+            }
+        }
         switch budgetMask() {
         case .free: break
         case let .masked(ids): for id in ids where id < logits.count { logits[id] = -.infinity }
@@ -73,12 +89,17 @@ public struct SlotConstraint: LogitsProcessor {
         guard let partial else {
             for id in maskedOpeners where id < logits.count { logits[id] = -.infinity }
             for id in vocabulary.literalNumbers where id < logits.count { logits[id] = -.infinity }
+            if endsWord { for id in vocabulary.gluedOpeners where id < logits.count { logits[id] = -.infinity } }
             if !(endsSentence && hasStatedRequiredFacts) {
                 for id in vocabulary.stopList where id < logits.count { logits[id] = -.infinity }
             }
             return
         }
-        let allowed = (vocabulary.continuations[partial] ?? []).filter { walk($0.bytes, from: partial) != nil }
+        var allowed = (vocabulary.continuations[partial] ?? []).filter { walk($0.bytes, from: partial) != nil }
+        if opensMissingFact {
+            let missingFacts = allowed.filter { statesMissingFact(after: $0.bytes) }
+            if !missingFacts.isEmpty { allowed = missingFacts }
+        }
         // Nothing continues it only if the vocabulary lacks single bytes; leave the row to the checker then.
         guard !allowed.isEmpty else { return }
         keepOnly(allowed.map(\.id), in: logits)
@@ -98,8 +119,23 @@ public struct SlotConstraint: LogitsProcessor {
         // followed as written; the checker rejects what it spelt.
         let next = state(after: vocabulary.bytes(of: token)).state
         let before = stated.count
-        (stated, partial, endsSentence) = (next.stated, next.partial, next.endsSentence)
+        let betweenSentences = partial == nil && endsSentence && !hasStatedRequiredFacts
+        if next.partial == nil {
+            opensMissingFact = false
+        } else if partial == nil {
+            opensMissingFact = betweenSentences
+        }
+        (stated, partial, endsSentence, endsWord) = (next.stated, next.partial, next.endsSentence, next.endsWord)
         if stated.count != before { maskedOpeners = openersNotAllowed() }
+    }
+
+    /// Whether a token of these bytes, inside the slot, closes or continues a name stating a missing fact.
+    private func statesMissingFact(after bytes: [UInt8]) -> Bool {
+        var closed: [[UInt8]] = []
+        guard let after = walk(bytes, from: partial, closed: &closed) else { return false }
+        let missing = required.subtracting(stated)
+        let names = closed + (after.map { prefix in facts.keys.filter { $0.starts(with: prefix) && allows($0) } } ?? [])
+        return names.contains { !(facts[$0] ?? []).isDisjoint(with: missing) }
     }
 
     /// What the constraint follows: the facts stated, the slot being written, whether a sentence just ended.
@@ -107,6 +143,7 @@ public struct SlotConstraint: LogitsProcessor {
         var stated: Set<String>
         var partial: [UInt8]?
         var endsSentence: Bool
+        var endsWord = false
     }
 
     /// The state after a token of these bytes, and whether it was allowed (one spelling a slot not
@@ -120,7 +157,8 @@ public struct SlotConstraint: LogitsProcessor {
         if let last = bytes.last(where: { !SlotVocabulary.isSpace($0) }) {
             next.endsSentence = after == nil && SlotVocabulary.isSentenceEnd(last)
         }
-        return (next, walked != nil)
+        next.endsWord = after == nil && bytes.last.map { SlotVocabulary.isNameByte($0) || ($0 == SlotVocabulary.close && !closed.isEmpty) } ?? false
+        return (next, walked != nil && !(endsWord && bytes.first == SlotVocabulary.open))
     }
 
     // MARK: The state machine

@@ -22,6 +22,8 @@ public struct SlotVocabulary: Sendable {
     let stopList: [Int]
     /// Every token holding `<` (stop tokens aside): the only ones that can open a slot.
     let openers: [Token]
+    /// The openers that begin with `<`, which would glue a slot to whatever is before it.
+    let gluedOpeners: [Int]
     /// For each prefix of a slot name (the bytes after an unclosed `<`), the tokens that can
     /// continue the spelling of some name: a piece of the rest of its name and `>`, or the whole
     /// rest and `>` with more after it.
@@ -34,8 +36,8 @@ public struct SlotVocabulary: Sendable {
     /// For each slot name, the fewest tokens that write it whole from outside a slot (an opener,
     /// then the rest of the spelling).
     let openingCosts: [[UInt8]: Int]
-    /// The tokens that finish a sentence and say nothing (`.`, `!`, `?`, `...`, with or without
-    /// a space): what a narrative short of tokens ends on.
+    /// The tokens that finish a sentence and say nothing (`.`, `!`, `?`, `...`, `).`, with or
+    /// without a space): what a narrative short of tokens ends on, closing a bracket it opened.
     let sentenceEnders: [Token]
     /// The tokens that would write a price or a number as text (a `£`, a digit other than the
     /// trending window's `30`): outside a slot they are masked, as every price and number a
@@ -68,7 +70,9 @@ public struct SlotVocabulary: Sendable {
             let digits = bytes.filter(Self.isDigit)
             if Self.holdsPound(bytes) || !(digits.isEmpty || digits == window) { literalNumbers.append(id) }
             let said = bytes.filter { !Self.isSpace($0) }
-            if !said.isEmpty, said.allSatisfy(Self.isSentenceEnd) { enders.append(Token(id: id, bytes: bytes)) }
+            if let last = said.last, Self.isSentenceEnd(last), said.allSatisfy({ Self.isSentenceEnd($0) || Self.isCloser($0) }) {
+                enders.append(Token(id: id, bytes: bytes))
+            }
             if let last = bytes.last, bytes.dropLast().allSatisfy(Self.isNameByte), Self.isNameByte(last) || last == Self.close {
                 pieces[bytes] = id
             }
@@ -76,6 +80,7 @@ public struct SlotVocabulary: Sendable {
         stopTokens = stops
         stopList = stops.sorted()
         self.openers = openers
+        gluedOpeners = openers.filter { $0.bytes.first == Self.open }.map(\.id)
         names = NarrativeSlot.allCases.map { Array($0.rawValue.utf8) }
 
         var continuations: [[UInt8]: [Token]] = [:]
@@ -141,6 +146,11 @@ public struct SlotVocabulary: Sendable {
 
     static func isSpace(_ byte: UInt8) -> Bool {
         byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r")
+    }
+
+    /// A closing bracket or quote, which may come before a sentence's end.
+    static func isCloser(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: ")") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'")
     }
 
     static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }

@@ -16,7 +16,8 @@ final class TokenBudgetTests: XCTestCase {
     func testAWanderingModelStatesEveryFactWithinTheLimit() throws {
         let narrator = try NarratorFixtures.narrator(try NarratorFixtures.int8Weights(NarratorFixtures.randomModel()), maxNewTokens: 24)
         let wordy = [" the", " lovely", ","].map { tokenizer.encode($0)[0] }
-        for sheet in try NarrativeFixtures.variedSheets() {
+        // One product with every reason set (the debug build is slow): the budget depends on the facts, not the product.
+        for sheet in try NarrativeFixtures.variedSheets().prefix(9) {
             var constraint = try XCTUnwrap(narrator.constraint(for: sheet))
             var tokens: [Int] = []
             while tokens.count < narrator.maxNewTokens {
