@@ -107,7 +107,7 @@ public struct GroundingChecker: Sendable {
         for (index, word) in scanned.words.enumerated() where !covered.contains(index) {
             guard let number = Self.number(word) else { continue }
             // "in the last 30 days": the trending window, part of the sentence, not a fact.
-            if number == 30, index + 1 < scanned.words.count, scanned.words[index + 1] == "days" { continue }
+            if number == Self.trendingWindowDays, index + 1 < scanned.words.count, scanned.words[index + 1] == "days" { continue }
             report.numbers += 1
             if allowedNumbers.contains(number) {
                 report.correctNumbers += 1
@@ -157,6 +157,10 @@ public struct GroundingChecker: Sendable {
         result.words = Self.words(plain)
         return result
     }
+
+    /// The trending reason's window: "in the last 30 days" is the one number a narrative may write
+    /// that no reason gives.
+    public static let trendingWindowDays = 30
 
     static func words(_ text: String) -> [String] {
         text.lowercased().split { !($0.isLetter || $0.isNumber) }.map(String.init)

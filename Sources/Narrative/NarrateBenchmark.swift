@@ -37,6 +37,8 @@ public enum NarrateBenchmark {
         public var generatedEvidenceShare = 0.0
         /// Why narratives fell back, by the checker's first problem's kind, most frequent first.
         public var fallbackCauses: [(cause: String, count: Int)] = []
+        /// Where the fallen-back narratives were when they ended (`FallbackPlace`), most frequent first.
+        public var fallbackPlaces: [(place: String, count: Int)] = []
         public var perplexity: CompletionPerplexity.Result?
         /// End to end per page (recommend → served narratives), milliseconds.
         public var pageMilliseconds: [Double] = []
@@ -59,6 +61,7 @@ public enum NarrateBenchmark {
             fields["evidence_share"] = evidenceShare
             fields["generated_evidence_share"] = generatedEvidenceShare
             fields["fallback_causes"] = Dictionary(fallbackCauses.map { ($0.cause, $0.count) }, uniquingKeysWith: +)
+            fields["fallback_places"] = Dictionary(fallbackPlaces.map { ($0.place, $0.count) }, uniquingKeysWith: +)
             fields["page_ms_p50"] = pageP50
             fields["page_ms_p95"] = pageP95
             if !singleMilliseconds.isEmpty { fields["single_ms_p50"] = singleP50 }
@@ -87,7 +90,7 @@ public enum NarrateBenchmark {
         report.customers = customers.count
         var served: [String] = [], generated: [String] = []
         var identical = 0, evidenceItems = 0, evidenceServed = 0, evidenceGenerated = 0
-        var causes: [String: Int] = [:]
+        var causes: [String: Int] = [:], places: [String: Int] = [:]
         for (position, customer) in customers.enumerated() {
             let start = DispatchTime.now()
             let sheets = try facts.sheets(customer: customer, items: try recommend(customer))
@@ -103,6 +106,9 @@ public enum NarrateBenchmark {
                 if trainingCompletions.contains(narration.delexicalised) { identical += 1 }
                 if narration.served.isFallback, let problem = narration.served.problems.first {
                     causes[cause(of: problem), default: 0] += 1
+                    let place = FallbackPlace(delexicalised: narration.delexicalised, generatedTokens: narration.generatedTokens.count,
+                                              maxNewTokens: narrator.maxNewTokens)
+                    places[place.rawValue, default: 0] += 1
                 }
                 if let named = NarrativeQuality.namesEvidence(text, sheet: sheet) {
                     evidenceItems += 1
@@ -128,6 +134,7 @@ public enum NarrateBenchmark {
         report.evidenceShare = Double(evidenceServed) / Double(max(1, evidenceItems))
         report.generatedEvidenceShare = Double(evidenceGenerated) / Double(max(1, evidenceItems))
         report.fallbackCauses = causes.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) }
+        report.fallbackPlaces = places.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) }
 
         let weights = try narrator.model.weights(voice: settings.voice)
         if !validation.isEmpty {
@@ -150,6 +157,8 @@ public enum NarrateBenchmark {
         let words = problem.split(separator: " ")
         // "quotes £1.00; …", "states 12, …", "names X, …": the verb is the cause, the rest its particulars.
         if let verb = words.first, ["quotes", "states", "names"].contains(verb) { return String(verb) }
+        // "does not name X", "does not state the evidence 41", "does not give the price": a fact left out, and which kind.
+        if words.starts(with: ["does", "not"]) { return words.prefix(3).joined(separator: " ") }
         return words.prefix(2).joined(separator: " ")
     }
 

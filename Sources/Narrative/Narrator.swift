@@ -41,6 +41,10 @@ public final class Narrator: @unchecked Sendable {
     /// Whether each narrative is decoded under its sheet's `SlotConstraint` (the default);
     /// false decodes freely, as before the constraint, for measuring what it changes.
     public let constrainsSlots: Bool
+    /// Whether the narrative is steered to state its facts within `maxNewTokens` (the
+    /// constraint's budget) and a sentence the limit cuts may be closed after its last slot (the
+    /// default); false for measuring what they change.
+    public let budgetsTokens: Bool
 
     private let lock = NSLock()
     /// One generator per voice ("" for the base), kept so pages reuse their KV caches.
@@ -48,7 +52,7 @@ public final class Narrator: @unchecked Sendable {
 
     /// `catalogue` is what the grounding checker matches narratives against.
     public init(model: NarratorModel, catalogue: [Product], sampling: SamplingParameters = defaultSampling,
-                maxNewTokens: Int = defaultMaxNewTokens, constrainsSlots: Bool = true) throws {
+                maxNewTokens: Int = defaultMaxNewTokens, constrainsSlots: Bool = true, budgetsTokens: Bool = true) throws {
         try sampling.validate()
         guard maxNewTokens >= 1 else { throw NarrativeError("max new tokens must be at least 1 (got \(maxNewTokens))") }
         let context = model.config.contextLength
@@ -62,6 +66,7 @@ public final class Narrator: @unchecked Sendable {
         self.maxNewTokens = maxNewTokens
         slotVocabulary = SlotVocabulary(tokenizer: model.tokenizer)
         self.constrainsSlots = constrainsSlots
+        self.budgetsTokens = budgetsTokens
     }
 
     public var tokenizer: GPT2Tokenizer { model.tokenizer }
@@ -90,10 +95,12 @@ public final class Narrator: @unchecked Sendable {
         return sampler
     }
 
-    /// The logits processor of one item's narrative: its sheet's `SlotConstraint`, or nil when
-    /// the narrator decodes unconstrained. One per sequence: it follows what that one writes.
+    /// The logits processor of one item's narrative: its sheet's `SlotConstraint` within
+    /// `maxNewTokens`, or nil when the narrator decodes unconstrained. One per sequence: it
+    /// follows what that one writes.
     public func constraint(for sheet: FactSheet) -> SlotConstraint? {
-        constrainsSlots ? SlotConstraint(sheet: sheet, vocabulary: slotVocabulary, checker: checker) : nil
+        constrainsSlots ? SlotConstraint(sheet: sheet, vocabulary: slotVocabulary, checker: checker,
+                                         maxNewTokens: budgetsTokens ? maxNewTokens : nil) : nil
     }
 
     /// The text of generated tokens: up to the first line break, trimmed.
@@ -104,22 +111,42 @@ public final class Narrator: @unchecked Sendable {
     }
 
     /// Fills, checks and serves what the narrator wrote for `sheet`. A narrative cut off by the
-    /// token limit loses its unfinished last sentence (the checker then decides whether what is
-    /// left still carries the facts); one with no finished sentence is a fallback.
+    /// token limit loses its unfinished last sentence when what is left passes the checker;
+    /// otherwise, when that sentence carried a slot, it is closed after its last slot instead
+    /// (`The <product> is <price> and` → `The <product> is <price>.`), so a fact the cut would
+    /// drop is kept. One with neither reading servable is a fallback.
     public func serve(generatedTokens: [Int], sheet: FactSheet) -> ServedNarrative {
-        var text = delexicalised(generatedTokens)
-        let sentenceEnds: Set<Character> = [".", "!", "?"]
-        if let last = text.last, !sentenceEnds.contains(last) {
-            guard let end = text.lastIndex(where: { sentenceEnds.contains($0) }) else {
-                return ServedNarrative(text: ServedNarrative.fallback(for: sheet), isFallback: true,
-                                       problems: ["no finished sentence in \"\(text)\""])
-            }
-            text = String(text[...end])
-        }
+        let text = delexicalised(generatedTokens)
         guard !text.isEmpty else {
             return ServedNarrative(text: ServedNarrative.fallback(for: sheet), isFallback: true, problems: ["the narrator wrote nothing"])
         }
-        return ServedNarrative.serve(text, sheet: sheet, checker: checker)
+        let readings = Self.finishedReadings(of: text, closingCutSentence: budgetsTokens)
+        guard let first = readings.first else {
+            return ServedNarrative(text: ServedNarrative.fallback(for: sheet), isFallback: true,
+                                   problems: ["no finished sentence in \"\(text)\""])
+        }
+        let served = ServedNarrative.serve(first, sheet: sheet, checker: checker)
+        for reading in readings.dropFirst() where served.isFallback {
+            let closed = ServedNarrative.serve(reading, sheet: sheet, checker: checker)
+            if !closed.isFallback { return closed }
+        }
+        return served
+    }
+
+    /// The texts `text` may be served as, in order of preference: itself when it ends a sentence;
+    /// else without its unfinished last sentence, then (if `closingCutSentence`) that sentence
+    /// closed after its last slot.
+    static func finishedReadings(of text: String, closingCutSentence: Bool = true) -> [String] {
+        let sentenceEnds: Set<Character> = [".", "!", "?"]
+        guard let last = text.last, !sentenceEnds.contains(last) else { return [text] }
+        let finishedEnd = text.lastIndex(where: { sentenceEnds.contains($0) })
+        var readings = finishedEnd.map { [String(text[...$0])] } ?? []
+        let unfinishedStart = finishedEnd.map { text.index(after: $0) } ?? text.startIndex
+        if closingCutSentence, let close = text[unfinishedStart...].lastIndex(of: ">") {
+            let kept = text[..<text.index(after: close)]
+            readings.append(String(kept) + ".")
+        }
+        return readings
     }
 
     // MARK: A page at once

@@ -14,26 +14,48 @@ import GPT
 ///   its price, the first reason's evidence, exactly as `GroundingChecker` requires them) has
 ///   been written by a slot and the text ends a sentence, and always inside a slot.
 ///
+/// - A price or number is never written as text: outside a slot the tokens holding `£` or a
+///   digit are masked (but the trending window's `30`, which the checker allows).
+/// - A narrative that would stop (a stop token is its favourite) with a fact missing goes on with
+///   the slot of a missing fact at once, rather than wander about it until the limit.
+/// - With a token budget (`maxNewTokens`), the narrative finishes inside it: once the tokens left
+///   come near what the missing facts' slots and a sentence end need (`SlotConstraint+Budget`),
+///   only the tokens after which they still fit are left — the opening of a missing fact's slot,
+///   its shortest spelling, a sentence end, then the stop.
+///
 /// Which slot states which fact is the checker's own answer on the slot's value, not a table
 /// here, so a slot added to `NarrativeSlot` or a fact the checker starts requiring just works.
 /// Outside a slot a step costs a write per masked token (the few openers that would spell an
 /// unfillable slot, and the stops while facts are missing); inside one the row becomes an
 /// allow-list of the slot's few continuations, written over once, as the sampler's own copy is.
 public struct SlotConstraint: LogitsProcessor {
-    private let vocabulary: SlotVocabulary
+    let vocabulary: SlotVocabulary
     /// The required facts each fillable slot's value states, by slot name.
-    private let facts: [[UInt8]: Set<String>]
+    let facts: [[UInt8]: Set<String>]
     /// The required facts some slot can state: the ones a stop waits for.
-    private let required: Set<String>
-    private var stated: Set<String> = []
+    let required: Set<String>
+    /// New tokens the narrative may have (nil: no limit), and how many it has written.
+    let maxNewTokens: Int?
+    private(set) var produced = 0
+    private(set) var stated: Set<String> = []
     /// The bytes after an unclosed `<`, or nil outside a slot.
-    private var partial: [UInt8]?
-    private var endsSentence = false
+    private(set) var partial: [UInt8]?
+    private(set) var endsSentence = false
+    /// The last byte written is a letter, a digit or a slot's `>`: a slot opened right after it
+    /// would run its value into the word before (`theRegency`, `Tier£12.75`), which no reader
+    /// and no checker can split.
+    private(set) var endsWord = false
+    /// The slot being written was opened between sentences with a required fact missing: it
+    /// states a missing fact, so a narrative that meant to end goes on with what it left out.
+    private(set) var opensMissingFact = false
     /// The openers that would spell a slot not allowed now (recomputed as facts are stated).
     private var maskedOpeners: [Int] = []
 
-    public init(sheet: FactSheet, vocabulary: SlotVocabulary, checker: GroundingChecker) {
+    /// `maxNewTokens`: the limit the generator stops the narrative at (its stop token aside), or
+    /// nil to leave the length free.
+    public init(sheet: FactSheet, vocabulary: SlotVocabulary, checker: GroundingChecker, maxNewTokens: Int? = nil) {
         self.vocabulary = vocabulary
+        self.maxNewTokens = maxNewTokens
         let values = NarrativeSlot.values(for: sheet)
         let everything = checker.check("", item: sheet.item, history: sheet.history).missingFacts
         var facts: [[UInt8]: Set<String>] = [:]
@@ -50,41 +72,101 @@ public struct SlotConstraint: LogitsProcessor {
     public var hasStatedRequiredFacts: Bool { required.isSubset(of: stated) }
 
     public func process(_ logits: UnsafeMutableBufferPointer<Float>) {
+        if partial == nil, !(endsSentence && hasStatedRequiredFacts), prefersStop(logits) {
+            let progress = tokensNearerTheStop()
+            if !progress.isEmpty {
+                keepOnly(progress, in: logits)
+                return
+            }
+        }
+        switch budgetMask() {
+        case .free: break
+        case let .masked(ids): for id in ids where id < logits.count { logits[id] = -.infinity }
+        case let .keptOnly(ids):
+            keepOnly(ids, in: logits)
+            return
+        }
         guard let partial else {
             for id in maskedOpeners where id < logits.count { logits[id] = -.infinity }
+            for id in vocabulary.literalNumbers where id < logits.count { logits[id] = -.infinity }
+            if endsWord { for id in vocabulary.gluedOpeners where id < logits.count { logits[id] = -.infinity } }
             if !(endsSentence && hasStatedRequiredFacts) {
                 for id in vocabulary.stopList where id < logits.count { logits[id] = -.infinity }
             }
             return
         }
-        let allowed = (vocabulary.continuations[partial] ?? []).filter { walk($0.bytes, from: partial) != nil }
+        var allowed = (vocabulary.continuations[partial] ?? []).filter { walk($0.bytes, from: partial) != nil }
+        if opensMissingFact {
+            let missingFacts = allowed.filter { statesMissingFact(after: $0.bytes) }
+            if !missingFacts.isEmpty { allowed = missingFacts }
+        }
         // Nothing continues it only if the vocabulary lacks single bytes; leave the row to the checker then.
         guard !allowed.isEmpty else { return }
-        let kept = allowed.map { $0.id < logits.count ? logits[$0.id] : -.infinity }
+        keepOnly(allowed.map(\.id), in: logits)
+    }
+
+    /// Sets every logit but those of `ids` to −∞.
+    private func keepOnly(_ ids: [Int], in logits: UnsafeMutableBufferPointer<Float>) {
+        let kept = ids.map { $0 < logits.count ? logits[$0] : -.infinity }
         logits.update(repeating: -.infinity)
-        for (token, value) in zip(allowed, kept) where token.id < logits.count { logits[token.id] = value }
+        for (id, value) in zip(ids, kept) where id < logits.count { logits[id] = value }
     }
 
     public mutating func accept(_ token: Int) {
         guard !vocabulary.stopTokens.contains(token) else { return }
-        let bytes = vocabulary.bytes(of: token)
-        var closed: [[UInt8]] = []
+        produced += 1
         // A draw the mask forbade (a processor applied late, or a sampler ignoring −∞) is
         // followed as written; the checker rejects what it spelt.
-        let after = walk(bytes, from: partial, closed: &closed) ?? nil
+        let next = state(after: vocabulary.bytes(of: token)).state
         let before = stated.count
-        for name in closed { stated.formUnion(facts[name] ?? []) }
-        partial = after
-        if let last = bytes.last(where: { !Self.isSpace($0) }) {
-            endsSentence = after == nil && [UInt8(ascii: "."), UInt8(ascii: "!"), UInt8(ascii: "?")].contains(last)
+        let betweenSentences = partial == nil && endsSentence && !hasStatedRequiredFacts
+        if next.partial == nil {
+            opensMissingFact = false
+        } else if partial == nil {
+            opensMissingFact = betweenSentences
         }
+        (stated, partial, endsSentence, endsWord) = (next.stated, next.partial, next.endsSentence, next.endsWord)
         if stated.count != before { maskedOpeners = openersNotAllowed() }
+    }
+
+    /// Whether a token of these bytes, inside the slot, closes or continues a name stating a missing fact.
+    private func statesMissingFact(after bytes: [UInt8]) -> Bool {
+        var closed: [[UInt8]] = []
+        guard let after = walk(bytes, from: partial, closed: &closed) else { return false }
+        let missing = required.subtracting(stated)
+        let names = closed + (after.map { prefix in facts.keys.filter { $0.starts(with: prefix) && allows($0) } } ?? [])
+        return names.contains { !(facts[$0] ?? []).isDisjoint(with: missing) }
+    }
+
+    /// What the constraint follows: the facts stated, the slot being written, whether a sentence just ended.
+    struct State {
+        var stated: Set<String>
+        var partial: [UInt8]?
+        var endsSentence: Bool
+        var endsWord = false
+    }
+
+    /// The state after a token of these bytes, and whether it was allowed (one spelling a slot not
+    /// allowed now leaves the slot as if never opened).
+    func state(after bytes: [UInt8]) -> (state: State, isAllowed: Bool) {
+        var closed: [[UInt8]] = []
+        let walked = walk(bytes, from: partial, closed: &closed)
+        let after = walked ?? nil
+        var next = State(stated: stated, partial: after, endsSentence: endsSentence)
+        for name in closed { next.stated.formUnion(facts[name] ?? []) }
+        if let last = bytes.last(where: { !SlotVocabulary.isSpace($0) }) {
+            next.endsSentence = after == nil && SlotVocabulary.isSentenceEnd(last)
+        }
+        next.endsWord = after == nil && bytes.last.map { SlotVocabulary.isNameByte($0) || ($0 == SlotVocabulary.close && !closed.isEmpty) } ?? false
+        return (next, walked != nil && !(endsWord && bytes.first == SlotVocabulary.open))
     }
 
     // MARK: The state machine
 
     /// Whether a slot of this name may be written now: the sheet fills it and it repeats no stated fact.
-    private func allows(_ name: [UInt8]) -> Bool {
+    private func allows(_ name: [UInt8]) -> Bool { allows(name, after: stated) }
+
+    func allows(_ name: [UInt8], after stated: Set<String>) -> Bool {
         guard let states = facts[name] else { return false }
         return states.isDisjoint(with: stated)
     }
@@ -123,9 +205,5 @@ public struct SlotConstraint: LogitsProcessor {
 
     private func openersNotAllowed() -> [Int] {
         vocabulary.openers.filter { walk($0.bytes, from: nil) == nil }.map(\.id)
-    }
-
-    private static func isSpace(_ byte: UInt8) -> Bool {
-        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r")
     }
 }

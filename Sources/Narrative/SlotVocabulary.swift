@@ -22,12 +22,30 @@ public struct SlotVocabulary: Sendable {
     let stopList: [Int]
     /// Every token holding `<` (stop tokens aside): the only ones that can open a slot.
     let openers: [Token]
+    /// The openers that begin with `<`, which would glue a slot to whatever is before it.
+    let gluedOpeners: [Int]
     /// For each prefix of a slot name (the bytes after an unclosed `<`), the tokens that can
     /// continue the spelling of some name: a piece of the rest of its name and `>`, or the whole
     /// rest and `>` with more after it.
     let continuations: [[UInt8]: [Token]]
     /// Every slot name's bytes.
     let names: [[UInt8]]
+    /// For each slot name, the fewest tokens that finish its spelling after `<` and its first
+    /// `k` bytes (index `k`), the `>` included: what a narrative inside a slot still has to spend.
+    let closingCosts: [[UInt8]: [Int]]
+    /// For each slot name, the fewest tokens that write it whole from outside a slot (an opener,
+    /// then the rest of the spelling).
+    let openingCosts: [[UInt8]: Int]
+    /// The tokens that finish a sentence and say nothing (`.`, `!`, `?`, `...`, `).`, with or
+    /// without a space): what a narrative short of tokens ends on, closing a bracket it opened.
+    let sentenceEnders: [Token]
+    /// The tokens that would write a price or a number as text (a `£`, a digit other than the
+    /// trending window's `30`): outside a slot they are masked, as every price and number a
+    /// narrative states comes from a slot.
+    let literalNumbers: [Int]
+    let literalNumberSet: Set<Int>
+    /// The most tokens any fillable spelling of a slot takes from outside one.
+    let longestSlotSpelling: Int
 
     static let open = UInt8(ascii: "<"), close = UInt8(ascii: ">")
 
@@ -38,6 +56,9 @@ public struct SlotVocabulary: Sendable {
         var closers: [Token] = []
         // Tokens spelt only of name bytes, possibly ending in `>`: the pieces a slot is written in.
         var pieces: [[UInt8]: Int] = [:]
+        var enders: [Token] = []
+        var literalNumbers: [Int] = []
+        let window = Array(String(GroundingChecker.trendingWindowDays).utf8)
         for id in 0..<tokenizer.vocabSize where id != GPT2Tokenizer.endOfText {
             let bytes = tokenizer.decodeBytes([id])
             if bytes.contains(UInt8(ascii: "\n")) {
@@ -46,6 +67,12 @@ public struct SlotVocabulary: Sendable {
             }
             if bytes.contains(Self.open) { openers.append(Token(id: id, bytes: bytes)) }
             if bytes.contains(Self.close) { closers.append(Token(id: id, bytes: bytes)) }
+            let digits = bytes.filter(Self.isDigit)
+            if Self.holdsPound(bytes) || !(digits.isEmpty || digits == window) { literalNumbers.append(id) }
+            let said = bytes.filter { !Self.isSpace($0) }
+            if let last = said.last, Self.isSentenceEnd(last), said.allSatisfy({ Self.isSentenceEnd($0) || Self.isCloser($0) }) {
+                enders.append(Token(id: id, bytes: bytes))
+            }
             if let last = bytes.last, bytes.dropLast().allSatisfy(Self.isNameByte), Self.isNameByte(last) || last == Self.close {
                 pieces[bytes] = id
             }
@@ -53,6 +80,7 @@ public struct SlotVocabulary: Sendable {
         stopTokens = stops
         stopList = stops.sorted()
         self.openers = openers
+        gluedOpeners = openers.filter { $0.bytes.first == Self.open }.map(\.id)
         names = NarrativeSlot.allCases.map { Array($0.rawValue.utf8) }
 
         var continuations: [[UInt8]: [Token]] = [:]
@@ -72,9 +100,69 @@ public struct SlotVocabulary: Sendable {
             }
         }
         self.continuations = continuations
+        sentenceEnders = enders
+        self.literalNumbers = literalNumbers
+        literalNumberSet = Set(literalNumbers)
+
+        var closingCosts: [[UInt8]: [Int]] = [:]
+        for name in names {
+            let spelling = name + [Self.close]
+            var costs = [Int](repeating: Self.unreachable, count: name.count + 1)
+            for written in stride(from: name.count, through: 0, by: -1) {
+                let rest = spelling[written...]
+                for token in continuations[Array(name[..<written])] ?? [] {
+                    if token.bytes.starts(with: rest) {
+                        costs[written] = 1
+                    } else if rest.starts(with: token.bytes) {
+                        costs[written] = min(costs[written], 1 + costs[written + token.bytes.count])
+                    }
+                }
+            }
+            closingCosts[name] = costs
+        }
+        self.closingCosts = closingCosts
+        var openingCosts: [[UInt8]: Int] = [:]
+        for name in names {
+            let spelling = name + [Self.close]
+            var best = Self.unreachable
+            for opener in openers where opener.bytes.filter({ $0 == Self.open }).count == 1 {
+                let after = opener.bytes.drop { $0 != Self.open }.dropFirst()
+                if after.starts(with: spelling) {
+                    best = 1
+                } else if !after.contains(Self.close), spelling.starts(with: after), let rest = closingCosts[name]?[after.count] {
+                    best = min(best, 1 + rest)
+                }
+            }
+            openingCosts[name] = best
+        }
+        self.openingCosts = openingCosts
+        longestSlotSpelling = openingCosts.values.filter { $0 < Self.unreachable }.max() ?? 0
     }
 
+    /// A cost no spelling reaches: a name this vocabulary cannot write.
+    static let unreachable = 1 << 20
+
     public func bytes(of token: Int) -> [UInt8] { tokenizer.decodeBytes([token]) }
+
+    static func isSpace(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r")
+    }
+
+    /// A closing bracket or quote, which may come before a sentence's end.
+    static func isCloser(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: ")") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'")
+    }
+
+    static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+
+    /// Whether the bytes hold `£` (UTF-8 C2 A3) or one of its halves at an edge, where BPE may split it.
+    static func holdsPound(_ bytes: [UInt8]) -> Bool {
+        bytes.last == 0xC2 || bytes.first == 0xA3 || zip(bytes, bytes.dropFirst()).contains { $0 == (0xC2, 0xA3) }
+    }
+
+    static func isSentenceEnd(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: ".") || byte == UInt8(ascii: "!") || byte == UInt8(ascii: "?")
+    }
 
     /// The bytes a slot name may hold (Swift identifiers: letters, digits, `_`).
     static func isNameByte(_ byte: UInt8) -> Bool {

@@ -35,6 +35,7 @@ enum NarrateBenchmarkTable {
         }
         if !report.fallbackCauses.isEmpty {
             lines.append("fallback causes: " + report.fallbackCauses.map { "\($0.cause) \($0.count)" }.joined(separator: ", "))
+            lines.append("fallbacks ended: " + report.fallbackPlaces.map { "\($0.place) \($0.count)" }.joined(separator: ", "))
         }
         lines.append("samples:")
         lines += report.samples.map { "  " + $0 }

@@ -30,13 +30,17 @@ struct NarrationOptions: ParsableArguments {
     @Flag(help: "Decode without the fact sheet's slot constraint (for comparison): unfillable slots and missing facts then fall back.")
     var unconstrained = false
 
+    @Flag(help: "Decode without the token budget (for comparison): the constraint no longer steers a narrative to state its facts within the limit, and a sentence the limit cuts is dropped, never closed.")
+    var noTokenBudget = false
+
     @Option(help: "GPT-2 vocabulary directory when the narrator directory has none; default: the project's data/gpt2.")
     var vocab: String?
 
     /// The flags given, for `--narrate`'s check that none is given without it.
     var givenFlags: [String] {
         [narrator.map { _ in "--narrator" }, voice.map { _ in "--voice" }, seed.map { _ in "--seed" },
-         greedy ? "--greedy" : nil, unconstrained ? "--unconstrained" : nil, vocab.map { _ in "--vocab" }, temperature.map { _ in "--temperature" },
+         greedy ? "--greedy" : nil, unconstrained ? "--unconstrained" : nil,
+         noTokenBudget ? "--no-token-budget" : nil, vocab.map { _ in "--vocab" }, temperature.map { _ in "--temperature" },
          topK.map { _ in "--top-k" }, topP.map { _ in "--top-p" }].compactMap { $0 }
     }
 
@@ -70,6 +74,6 @@ struct NarrationOptions: ParsableArguments {
         let adapters = try voice.map { try NarratorModel.voiceAdapter(choice: $0, directory: directory) } ?? [:]
         let fallbackVocabulary = vocab ?? (try? VocabularyLocation.resolve(nil))
         let model = try NarratorModel.load(directory: directory, voiceAdapters: adapters, vocabulary: fallbackVocabulary)
-        return try Narrator(model: model, catalogue: catalogue, constrainsSlots: !unconstrained)
+        return try Narrator(model: model, catalogue: catalogue, constrainsSlots: !unconstrained, budgetsTokens: !noTokenBudget)
     }
 }
