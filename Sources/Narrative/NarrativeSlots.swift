@@ -25,9 +25,10 @@ public enum NarrativeSlot: String, CaseIterable, Sendable {
     case buyers
     /// The customer's most recent product.
     case recent
-    /// Two more of the customer's own products, from anywhere in their history and different
-    /// for each item of a page: what the catalogue's best sellers cannot make alike, since
-    /// every customer's history is their own (61 distinct products each on average).
+    /// Two more of the customer's own products, from anywhere in their history (61 distinct
+    /// products each on average) and different for each item of a page, so a page speaks of
+    /// more of what this customer bought. (They barely move corpus distinct-2: histories hold
+    /// the same best sellers; `data/narratives/README.md`.)
     case earlier, another
     case colour, material, kind, set, occasion
 
