@@ -21,8 +21,14 @@ public struct NarrativeCorpusStatistics: Sendable {
     public var distinctCompletions: Int { Set(delexicalised).count }
 
     /// The share of completions that name the customer's own product (`<recent>`).
-    public var recentShare: Double {
-        delexicalised.isEmpty ? 0 : Double(delexicalised.filter { $0.contains(NarrativeSlot.recent.token) }.count) / Double(delexicalised.count)
+    public var recentShare: Double { share(naming: [.recent]) }
+
+    /// The share that name a product from further back in the customer's history.
+    public var earlierShare: Double { share(naming: [.earlier, .another]) }
+
+    private func share(naming slots: [NarrativeSlot]) -> Double {
+        let naming = delexicalised.filter { text in slots.contains { text.contains($0.token) } }.count
+        return delexicalised.isEmpty ? 0 : Double(naming) / Double(delexicalised.count)
     }
 
     /// One line: `examples 14250, distinct completions 14190, distinct-2 filled 0.52 (first 5000: 0.61), …`.
@@ -33,7 +39,7 @@ public struct NarrativeCorpusStatistics: Sendable {
         return "examples \(delexicalised.count), distinct completions \(distinctCompletions), "
             + "distinct-2 filled \(ratio(NarrativeQuality.distinct2(filled))) (first \(first): \(ratio(NarrativeQuality.distinct2(Array(filled.prefix(first)))))), "
             + "delexicalised \(ratio(NarrativeQuality.distinct2(delexicalised))) (first \(first): \(ratio(NarrativeQuality.distinct2(Array(delexicalised.prefix(first)))))), "
-            + "naming the customer's product \(ratio(recentShare)), completion tokens mean \(String(format: "%.1f", meanTokens)) max \(completionTokens.max() ?? 0), "
+            + "naming the customer's product \(ratio(recentShare)), an earlier one \(ratio(earlierShare)), completion tokens mean \(String(format: "%.1f", meanTokens)) max \(completionTokens.max() ?? 0), "
             + "skipped \(skipped)"
     }
 }

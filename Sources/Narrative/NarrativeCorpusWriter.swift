@@ -47,6 +47,11 @@ public struct NarrativeCorpusWriter {
         if sheet.occasionIsSeasonal, composition.sentences.count < 3 {
             composition.append(expand(pick(Self.seasonalSentences, composition.available)))
         }
+        // The customer's other products most of the time: the part no two customers share.
+        if composition.sentences.count < 3, next(4) != 0 {
+            let usable = Self.ownProductSentences.filter { composition.fits($0) }
+            if !usable.isEmpty { composition.append(expand(usable[next(usable.count)])) }
+        }
         var extras: [[String]] = []
         if composition.available.contains(.recent) && !composition.uses(.recent) { extras.append(Self.recentSentences) }
         if !sheet.occasionIsSeasonal { extras.append(Self.attributeSentences) }
@@ -151,7 +156,7 @@ private struct Composition {
         case .times: "bought-before"
         case .orders: "trending"
         case .buyers: "popular"
-        case .product, .price, .with, .to, .recent, .colour, .material, .kind, .occasion, .set: nil
+        case .product, .price, .with, .to, .recent, .earlier, .another, .colour, .material, .kind, .occasion, .set: nil
         }
         return sheet.item.reasons.first { $0.kind == kind }?.numbers ?? []
     }

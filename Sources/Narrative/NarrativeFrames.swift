@@ -146,6 +146,22 @@ extension NarrativeCorpusWriter {
         "{Add|Put|Place|Keep} it {next to|beside|with} your <recent>.",
     ]
 
+    /// Sentences naming two more of the customer's own products (`<earlier>`, `<another>`, or
+    /// one of them with `<recent>`), about the product already named ("it").
+    static let ownProductSentences = [
+        "It {would sit well|belongs|fits right in|would look at home} {beside|with|next to|among} your <earlier> and <another>.",
+        "{From|Judging by|Going by|Seeing} your <earlier> and <another>, {it should suit you|we think it fits|it is your kind of thing|you will like it}.",
+        "{Your|The} <earlier> and <another> {would welcome|could use|would like} {the company|a @companion}.",
+        "It {@pairsWith} the <earlier> {and|or} the <another> you {@boughtPast}.",
+        "You {@boughtPast} the <earlier> and the <another>{@before}; it {@pairsWith} both.",
+        "{Add|Put|Place|Keep} it {next to|beside|with} your <earlier> or your <another>.",
+        "{A @nice|A fine|A handy|A good} {@companion} for the <earlier> and <another> you {@boughtPast}.",
+        "It {@pairsWith} your <recent> and the <earlier> {you @boughtPast|from an earlier order|from your past orders}.",
+        "{With|Beside|Next to} your <recent> and <earlier>, it {fits right in|makes a set|completes the look}.",
+        "It {@pairsWith} the <earlier> you {@boughtPast}{@before}.",
+        "{Think of|Picture} it {next to|beside|with} your <earlier>.",
+    ]
+
     /// Sentences from the description's attributes.
     static let attributeSentences = [
         "{A|This} <colour> <kind> {@cheer}.",

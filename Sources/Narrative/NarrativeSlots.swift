@@ -25,6 +25,11 @@ public enum NarrativeSlot: String, CaseIterable, Sendable {
     case buyers
     /// The customer's most recent product.
     case recent
+    /// Two more of the customer's own products, from anywhere in their history (61 distinct
+    /// products each on average) and different for each item of a page, so a page speaks of
+    /// more of what this customer bought. (They barely move corpus distinct-2: histories hold
+    /// the same best sellers; `data/narratives/README.md`.)
+    case earlier, another
     case colour, material, kind, set, occasion
 
     public var token: String { "<\(rawValue)>" }
@@ -48,7 +53,11 @@ public enum NarrativeSlot: String, CaseIterable, Sendable {
                 values[.buyers] = values[.buyers] ?? count(customers, "customer")
             }
         }
-        if let recent = recentProduct(for: sheet) { values[.recent] = recent.name }
+        let recent = recentProduct(for: sheet)
+        if let recent { values[.recent] = recent.name }
+        let others = otherOwnProducts(for: sheet, besides: recent)
+        values[.earlier] = others.first?.name
+        values[.another] = others.dropFirst().first?.name
         let attributes = sheet.attributes
         values[.colour] = attributes.colour
         values[.material] = attributes.material
@@ -101,6 +110,29 @@ public enum NarrativeSlot: String, CaseIterable, Sendable {
         // Ties (often: nothing shared) go round by the item, stable across runs.
         let turn = NarrationSeed.seed(0, customer: 0, stockCode: item.stockCode) % UInt64(tied.count)
         return tied[Int(turn)]
+    }
+
+    /// Up to two more of the customer's products for `<earlier>` and `<another>`, from the whole
+    /// history, never one `<recent>`, a reason or the item names, nor two of the same name.
+    /// Where in the history they come from turns with the item, so the items of one page name
+    /// different products of the customer's.
+    static func otherOwnProducts(for sheet: FactSheet, besides recent: Product?) -> [Product] {
+        let item = sheet.item
+        let cited = item.reasons.compactMap(\.citedStockCode)
+        var excludedNames = Set(([item.name] + cited.compactMap { sheet.citedNames[$0] }).map { $0.lowercased() })
+        if let recent { excludedNames.insert(recent.name.lowercased()) }
+        let excludedCodes = Set([item.stockCode] + cited + (recent.map { [$0.stockCode] } ?? []))
+        var seenNames: Set<String> = []
+        let candidates = sheet.history.filter {
+            !excludedCodes.contains($0.stockCode) && !excludedNames.contains($0.name.lowercased())
+                && seenNames.insert($0.name.lowercased()).inserted
+        }
+        guard !candidates.isEmpty else { return [] }
+        let turn = Int(NarrationSeed.seed(1, customer: 0, stockCode: item.stockCode) % UInt64(candidates.count))
+        let first = candidates[turn]
+        guard candidates.count > 1 else { return [first] }
+        // The second from the other half of the history: one newer and one older purchase.
+        return [first, candidates[(turn + candidates.count / 2) % candidates.count]]
     }
 
     private static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }

@@ -15,7 +15,7 @@ final class NarrativeCompositionTests: XCTestCase {
         let byReason = reasons.flatMap { NarrativeCorpusWriter.leadFrames($0) + NarrativeCorpusWriter.supportFrames($0)
             + NarrativeCorpusWriter.briefFrames($0) }
         return byReason + NarrativeCorpusWriter.plainLeads + NarrativeCorpusWriter.recentOpenings
-            + NarrativeCorpusWriter.recentSentences + NarrativeCorpusWriter.attributeSentences
+            + NarrativeCorpusWriter.recentSentences + NarrativeCorpusWriter.ownProductSentences + NarrativeCorpusWriter.attributeSentences
             + NarrativeCorpusWriter.seasonalSentences + NarrativeCorpusWriter.priceSentences + NarrativeCorpusWriter.priceClauses
     }
 
