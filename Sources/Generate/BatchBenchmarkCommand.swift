@@ -24,8 +24,14 @@ struct BatchBenchmarkCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Prompt length of every sequence, random ids from a fixed seed.")
     var promptTokens = 64
 
-    @Option(parsing: .unconditional, help: "Greedy tokens generated per sequence.")
+    @Option(parsing: .unconditional, help: "Tokens generated per sequence.")
     var newTokens = 48
+
+    @Option(parsing: .unconditional, help: "Sampling temperature; 0 is greedy decoding.")
+    var temperature: Float = 0
+
+    @Option(parsing: .unconditional, help: "With --temperature > 0: sample among the k most likely tokens (0 = all).")
+    var topK = 40
 
     @Option(parsing: .unconditional, help: "Runs (each one sequence alone, then the batch).")
     var repeats = 3
@@ -38,7 +44,8 @@ struct BatchBenchmarkCommand: ParsableCommand {
             let loadQuantization = try quantization.quantization()
             let weights = try loadWeights(loadQuantization)
             let result = try BatchedDecodeBenchmark.run(weights: weights, batch: batch, promptTokens: promptTokens,
-                                                        newTokens: newTokens, repeats: repeats)
+                                                        newTokens: newTokens, repeats: repeats,
+                                                        sampling: SamplingParameters(temperature: temperature, topK: topK))
             if json {
                 let fields: [String: Any] = [
                     "batch": result.batch,

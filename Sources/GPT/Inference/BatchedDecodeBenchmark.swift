@@ -1,7 +1,8 @@
 import Foundation
 import Tensor
 
-/// What batching costs per decoding step: the same greedy generation run with `batch`
+/// What batching costs per decoding step: the same generation (greedy unless `sampling` says
+/// otherwise, each sequence with its own seed) run with `batch`
 /// sequences together and with one alone, on the same weights in the same process, so the
 /// ratio holds even on a busy machine. The goal is a step of 10 sequences costing
 /// at most 3× a step of one. CPU time (all threads) is reported beside wall time: on a machine
@@ -36,7 +37,8 @@ public enum BatchedDecodeBenchmark {
     }
 
     public static func run(weights: InferenceWeights, batch: Int, promptTokens: Int, newTokens: Int, repeats: Int,
-                           seed: UInt64 = 0) throws -> Result {
+                           seed: UInt64 = 0, sampling: SamplingParameters = .greedy) throws -> Result {
+        try sampling.validate()
         let config = weights.model.config
         if let problem = problem(batch: batch, promptTokens: promptTokens, newTokens: newTokens, repeats: repeats, config: config) {
             throw GPTError.invalidInput(problem)
@@ -49,10 +51,10 @@ public enum BatchedDecodeBenchmark {
         var batchCPU: [Double] = [], singleCPU: [Double] = []
         for _ in 0..<repeats {
             // One sequence alone, then the whole page: interleaved so load changes hit both.
-            let single = try decodeSteps(engine, prompts: [prompts[0]], newTokens: newTokens)
+            let single = try decodeSteps(engine, prompts: [prompts[0]], newTokens: newTokens, sampling: sampling)
             singleSteps += single.steps
             singleCPU += single.cpu
-            let run = try decodeSteps(engine, prompts: prompts, newTokens: newTokens)
+            let run = try decodeSteps(engine, prompts: prompts, newTokens: newTokens, sampling: sampling)
             bestPrefill = min(bestPrefill, run.prefill)
             batchSteps += run.steps
             batchCPU += run.cpu
@@ -65,12 +67,12 @@ public enum BatchedDecodeBenchmark {
                       singleStepCPUMillisecondsP50: percentile(singleCPU, 0.5))
     }
 
-    /// Generates `newTokens` greedy tokens after each prompt; returns the first step's time
-    /// (prefill) and every later step's, wall and CPU.
-    private static func decodeSteps(_ engine: BatchedGenerator, prompts: [[Int]], newTokens: Int) throws
-        -> (prefill: Double, steps: [Double], cpu: [Double]) {
-        for prompt in prompts {
-            try engine.add(prompt: prompt, sampler: try Sampler(parameters: .greedy, seed: 0), maxNewTokens: newTokens)
+    /// Generates `newTokens` tokens after each prompt (no stop token, so every sequence runs them
+    /// all); returns the first step's time (prefill) and every later step's, wall and CPU.
+    private static func decodeSteps(_ engine: BatchedGenerator, prompts: [[Int]], newTokens: Int,
+                                    sampling: SamplingParameters) throws -> (prefill: Double, steps: [Double], cpu: [Double]) {
+        for (index, prompt) in prompts.enumerated() {
+            try engine.add(prompt: prompt, sampler: try Sampler(parameters: sampling, seed: UInt64(index)), maxNewTokens: newTokens)
         }
         var start = DispatchTime.now()
         engine.step()
