@@ -41,9 +41,9 @@ public struct SlotConstraint: LogitsProcessor {
     /// The bytes after an unclosed `<`, or nil outside a slot.
     private(set) var partial: [UInt8]?
     private(set) var endsSentence = false
-    /// The last byte written is a letter, a digit or a slot's `>`: a slot opened right after it
-    /// would run its value into the word before (`theRegency`, `Tier£12.75`), which no reader
-    /// and no checker can split.
+    /// The last byte written is neither a space nor an opening bracket or quote: a slot opened
+    /// right after it would run its value into what is before (`theRegency`, `Tier£12.75`,
+    /// `£2.08,.7`), which no reader and no checker can split.
     private(set) var endsWord = false
     /// The slot being written was opened between sentences with a required fact missing: it
     /// states a missing fact, so a narrative that meant to end goes on with what it left out.
@@ -90,6 +90,7 @@ public struct SlotConstraint: LogitsProcessor {
             for id in maskedOpeners where id < logits.count { logits[id] = -.infinity }
             for id in vocabulary.literalNumbers where id < logits.count { logits[id] = -.infinity }
             if endsWord { for id in vocabulary.gluedOpeners where id < logits.count { logits[id] = -.infinity } }
+            for id in vocabulary.gluingOpeners where id < logits.count { logits[id] = -.infinity }
             if !(endsSentence && hasStatedRequiredFacts) {
                 for id in vocabulary.stopList where id < logits.count { logits[id] = -.infinity }
             }
@@ -157,8 +158,10 @@ public struct SlotConstraint: LogitsProcessor {
         if let last = bytes.last(where: { !SlotVocabulary.isSpace($0) }) {
             next.endsSentence = after == nil && SlotVocabulary.isSentenceEnd(last)
         }
-        next.endsWord = after == nil && bytes.last.map { SlotVocabulary.isNameByte($0) || ($0 == SlotVocabulary.close && !closed.isEmpty) } ?? false
-        return (next, walked != nil && !(endsWord && bytes.first == SlotVocabulary.open))
+        next.endsWord = after == nil && bytes.last.map { !SlotVocabulary.startsWord(after: $0) } ?? endsWord
+        let glues = (endsWord && bytes.first == SlotVocabulary.open)
+            || (bytes.firstIndex(of: SlotVocabulary.open).map { $0 > 0 && !SlotVocabulary.startsWord(after: bytes[$0 - 1]) } ?? false)
+        return (next, walked != nil && !glues)
     }
 
     // MARK: The state machine

@@ -24,6 +24,9 @@ public struct SlotVocabulary: Sendable {
     let openers: [Token]
     /// The openers that begin with `<`, which would glue a slot to whatever is before it.
     let gluedOpeners: [Int]
+    /// The openers with something other than a space or an opening bracket or quote right before
+    /// their `<` (`.<`, `a<`): a slot they open is always glued to it.
+    let gluingOpeners: Set<Int>
     /// For each prefix of a slot name (the bytes after an unclosed `<`), the tokens that can
     /// continue the spelling of some name: a piece of the rest of its name and `>`, or the whole
     /// rest and `>` with more after it.
@@ -81,6 +84,10 @@ public struct SlotVocabulary: Sendable {
         stopList = stops.sorted()
         self.openers = openers
         gluedOpeners = openers.filter { $0.bytes.first == Self.open }.map(\.id)
+        gluingOpeners = Set(openers.filter { token in
+            guard let open = token.bytes.firstIndex(of: Self.open), open > 0 else { return false }
+            return !Self.startsWord(after: token.bytes[open - 1])
+        }.map(\.id))
         names = NarrativeSlot.allCases.map { Array($0.rawValue.utf8) }
 
         var continuations: [[UInt8]: [Token]] = [:]
@@ -151,6 +158,11 @@ public struct SlotVocabulary: Sendable {
     /// A closing bracket or quote, which may come before a sentence's end.
     static func isCloser(_ byte: UInt8) -> Bool {
         byte == UInt8(ascii: ")") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'")
+    }
+
+    /// Whether a word may start right after this byte: a space or an opening bracket or quote.
+    static func startsWord(after byte: UInt8) -> Bool {
+        isSpace(byte) || byte == UInt8(ascii: "(") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'")
     }
 
     static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
