@@ -1,3 +1,5 @@
+import GPT
+
 /// Budget-aware decoding: a narrative states its required facts and ends a sentence inside its
 /// token limit, instead of wandering past it and losing the unfinished sentence that carried a fact.
 ///
@@ -51,10 +53,11 @@ extension SlotConstraint {
         return .keptOnly(fitting.isEmpty && stops.isEmpty ? closest : fitting + stops)
     }
 
-    /// Whether the row's favourite token is a stop.
+    /// Whether the row's favourite token is a stop (the sampler's vectorised argmax: this runs on
+    /// every step of every narrative, over the whole vocabulary).
     func prefersStop(_ logits: UnsafeMutableBufferPointer<Float>) -> Bool {
-        guard let best = logits.indices.max(by: { logits[$0] < logits[$1] }) else { return false }
-        return vocabulary.stopTokens.contains(best)
+        guard !logits.isEmpty else { return false }
+        return vocabulary.stopTokens.contains(Sampler.argmax(UnsafeBufferPointer(logits)))
     }
 
     /// Outside a slot, the openers after which fewer tokens are needed to stop: the start of a
