@@ -117,23 +117,23 @@ public final class SentenceEncoder: @unchecked Sendable {
         let target = distinct?.pointer ?? base
         let workers = min(Parallel.coreCount, batches.count)
         let largestSentenceCount = batches.map(\.sentences.count).max() ?? 1
-        if workers <= 1 {
-            let workspace = takeWorkspace(rows: plan.largestBatch)
-            defer { returnWorkspace(workspace) }
+        // Each worker claims the next batch until none is left; one worker keeps the kernels'
+        // own threads (a query's single batch), several run them single-threaded.
+        let next = Atomic<Int>(0)
+        let encodeClaimedBatches = {
+            let workspace = self.takeWorkspace(rows: plan.largestBatch)
+            defer { self.returnWorkspace(workspace) }
             let pooled = FloatBuffer(count: largestSentenceCount * c)
-            for batch in batches { run(batch, workspace: workspace, pooled: pooled, into: target) }
-        } else {
-            let next = Atomic<Int>(0)
-            Parallel.dataParallel(workers: workers) { _ in
-                let workspace = takeWorkspace(rows: plan.largestBatch)
-                defer { returnWorkspace(workspace) }
-                let pooled = FloatBuffer(count: largestSentenceCount * c)
-                while true {
-                    let index = next.add(1, ordering: .relaxed).oldValue
-                    guard index < batches.count else { break }
-                    run(batches[index], workspace: workspace, pooled: pooled, into: target)
-                }
+            while true {
+                let index = next.add(1, ordering: .relaxed).oldValue
+                guard index < batches.count else { break }
+                self.run(batches[index], workspace: workspace, pooled: pooled, into: target)
             }
+        }
+        if workers <= 1 {
+            encodeClaimedBatches()
+        } else {
+            Parallel.dataParallel(workers: workers) { _ in encodeClaimedBatches() }
         }
         if let distinct {
             for (sentence, index) in plan.uniqueIndex.enumerated() {
