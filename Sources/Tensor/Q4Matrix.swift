@@ -141,7 +141,7 @@ public struct Q4Matrix: QuantizedWeight {
 extension Q4Matrix {
     /// The kernels for several input rows: what this CPU runs, the fastest first.
     public enum MultiRowKernel: Sendable, CaseIterable {
-        /// AVX-512 VNNI: tiles of eight output rows unpacked once to bytes for every input row,
+        /// AVX-512 VNNI: tiles of sixteen output rows unpacked once to bytes for every input row,
         /// `vpdpbusd` (Q4VNNIKernels.h). Prefill at int8's speed or better.
         case vnni
         /// AVX2 `maddubs` (the scalar loop where the build has no AVX2): each pair of blocks
