@@ -31,6 +31,8 @@ public struct Q4Matrix: QuantizedWeight {
     public let layout: QuantizedMatrix.Layout
     public let scheme: QuantizationFormat.Scheme
     private let storage: QuantizedBytes
+    /// The copy the multi-row VNNI kernel reads, where the CPU has it.
+    private let vnniTiles: Q4VNNITiles?
 
     public var groupsPerRow: Int { (columns + groupSize - 1) / groupSize }
     public var packedBytesPerRow: Int { finch_q4_row_bytes(columns) }
@@ -84,6 +86,7 @@ public struct Q4Matrix: QuantizedWeight {
         self.layout = layout
         self.scheme = scheme
         self.storage = storage
+        vnniTiles = Self.repackedTiles(storage, rows: rows, columns: columns, groupSize: groupSize)
     }
 
     /// Rebuilds a matrix from saved bytes — `packed` codes, binary16 `scales` (and `minimums`,
@@ -124,6 +127,14 @@ public struct Q4Matrix: QuantizedWeight {
         self.layout = layout
         self.scheme = scheme
         self.storage = storage
+        vnniTiles = Self.repackedTiles(storage, rows: rows, columns: columns, groupSize: groupSize)
+    }
+
+    private static func repackedTiles(_ storage: QuantizedBytes, rows: Int, columns: Int, groupSize: Int) -> Q4VNNITiles? {
+        Q4VNNITiles.repacking(
+            packed: storage.parts[0].assumingMemoryBound(to: UInt8.self), scales: storage.parts[1].assumingMemoryBound(to: UInt16.self),
+            minimums: storage.parts.count > 2 ? storage.parts[2].assumingMemoryBound(to: UInt16.self) : nil,
+            rows: rows, columns: columns, groupSize: groupSize)
     }
 
     private static func validate(rows: Int, columns: Int, groupSize: Int) throws {
@@ -141,8 +152,8 @@ public struct Q4Matrix: QuantizedWeight {
 extension Q4Matrix {
     /// The kernels for several input rows: what this CPU runs, the fastest first.
     public enum MultiRowKernel: Sendable, CaseIterable {
-        /// AVX-512 VNNI: tiles of sixteen output rows unpacked once to bytes for every input row,
-        /// `vpdpbusd` (Q4VNNIKernels.h). Prefill at int8's speed or better.
+        /// AVX-512 VNNI: tiles of sixteen output rows repacked at load into the order the kernel
+        /// reads them (`Q4VNNITiles`), `vpdpbusd` (Q4VNNIKernels.h). Prefill faster than int8's.
         case vnni
         /// AVX2 `maddubs` (the scalar loop where the build has no AVX2): each pair of blocks
         /// unpacked once for four input rows.
@@ -185,10 +196,20 @@ extension Q4Matrix {
                 }
                 return
             }
+            if kernel == .vnni, let tiles = vnniTiles {
+                // Split by whole tiles; the helper's "rows" are tiles here.
+                let scratchBytes = finch_q4_vnni_scratch_bytes(columns, groupSize, n)
+                forEachQuantizedRowRange(rows: tiles.count, byteCount: tiles.byteCount, inputRows: n, threads: threads) { range in
+                    withUnsafeTemporaryAllocation(byteCount: scratchBytes, alignment: 64) { scratch in
+                        finch_q4_gemm_vnni(tiles.codes, tiles.scales, tiles.minimums, outputs, columns, groupSize, xq, xScales,
+                                           groupSums, n, bias, y, outputs, range.lowerBound, range.upperBound, scratch.baseAddress)
+                    }
+                }
+                return
+            }
             forEachQuantizedRowRange(rows: outputs, byteCount: byteCount, inputRows: n, threads: threads) { range in
-                let gemm = kernel == .vnni ? finch_q4_gemm_vnni : finch_q4_gemm
-                gemm(packed, scales, minimums, columns, groupSize, xq, xScales, groupSums, n, bias, y,
-                     outputs, range.lowerBound, range.upperBound)
+                finch_q4_gemm(packed, scales, minimums, columns, groupSize, xq, xScales, groupSums, n, bias, y,
+                              outputs, range.lowerBound, range.upperBound)
             }
         }
     }
