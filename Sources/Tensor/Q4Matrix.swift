@@ -15,8 +15,8 @@ import CKernels
 ///
 /// Products quantize the activations to int8 per block of 32 (max|x| / 127) and take each
 /// block's Σ q · xq in integer arithmetic (AVX2 `maddubs`: 32 multiply-adds per instruction;
-/// for several input rows AVX-512 VNNI's `vpdpbusd` where the CPU has it, on tiles of sixteen
-/// output rows unpacked once for all the rows), the offset term through the group's exact Σ x:
+/// for several input rows AVX-512 VNNI's `vpdpbusd` where the CPU has it, on a copy repacked at
+/// load in tiles of sixteen output rows, `Q4VNNITiles`), the offset term through the group's exact Σ x:
 /// unpacking to floats would cost a conversion per weight, which is what keeps ggml's 4-bit
 /// decode no faster than its 8-bit one on two cores.
 public struct Q4Matrix: QuantizedWeight {

@@ -186,6 +186,28 @@ final class Q4MatrixTests: XCTestCase {
         }
     }
 
+    /// The VNNI kernel's repacked tiles around its boundaries: one pass unpacking in registers
+    /// (≤ 12 rows) and several reading the tile's unpacked buffer (13, 25), groups of three blocks
+    /// (blocks that do not end their group) with a short last block and group, a last tile of
+    /// one row, and a single partial tile.
+    func testVNNIKernelAcrossPassesBlocksAndPartialTiles() throws {
+        guard Q4Matrix.MultiRowKernel.available.contains(.vnni) else { throw XCTSkip("no AVX-512 VNNI on this CPU") }
+        var data = TestData(seed: 19)
+        for (inFeatures, outFeatures, groupSize) in [(161, 49, 96), (64, 5, 32)] {
+            for scheme in Self.schemes {
+                let matrix = try quantize(data.normal(inFeatures * outFeatures, std: 0.05), inFeatures, outFeatures, .rowsAreOutputs, scheme, groupSize)
+                let x = data.normal(26 * inFeatures)
+                let what = "\(inFeatures)→\(outFeatures) \(scheme) group \(groupSize)"
+                let all = multiply(matrix, x, rows: 26, bias: nil, kernel: .vnni)
+                assertMatchesKernelArithmetic(all, matrix, x, rows: 26, bias: nil, "\(what) 26 rows")
+                for rows in [2, 3, 11, 12, 13, 24, 25] {
+                    XCTAssertEqual(multiply(matrix, Array(x[0..<(rows * inFeatures)]), rows: rows, bias: nil, kernel: .vnni),
+                                   Array(all[0..<(rows * outFeatures)]), "\(what): \(rows) rows differ from the 26-row product's")
+                }
+            }
+        }
+    }
+
     func testThreadedProductsEqualSingleThreadedBitForBit() throws {
         var data = TestData(seed: 16)
         let (inFeatures, outFeatures, rows) = (512, 4001, 5)
@@ -232,6 +254,9 @@ final class Q4MatrixTests: XCTestCase {
             }
             let rebuilt = try rebuild()
             XCTAssertEqual(multiply(rebuilt, x, rows: 1, bias: nil), expected)
+            let rows = data.normal(13 * inFeatures)
+            XCTAssertEqual(multiply(rebuilt, rows, rows: 13, bias: nil), multiply(original, rows, rows: 13, bias: nil),
+                           "the multi-row kernels read what was rebuilt")
             XCTAssertEqual(rebuilt.dequantized(), original.dequantized())
             XCTAssertThrowsError(try rebuild(packed: UnsafeRawBufferPointer(rebasing: views[0].dropLast()))) { error in
                 XCTAssertEqual("\(error)", "4-bit weight of 9×100 needs 576 packed bytes (64 a row), got 575")
