@@ -26,14 +26,17 @@ void finch_q4_vnni_pack(const uint8_t *packed, const uint16_t *scales, const uin
         for (int k = 0; k < TILE_ROWS; k++) {
             ptrdiff_t r = TILE_ROWS * t + k;
             for (ptrdiff_t b = 0; b < blocks; b++) {
+                // The block's 32 codes in column order (zero past the last row or column).
+                uint8_t codes[32];
+                if (r < rows && 32 * b + 32 <= columns) {
+                    const uint8_t *source = packed + r * rowBytes + b / 2 * 32;
+                    for (int i = 0; i < 32; i++) codes[i] = b % 2 ? source[i] >> 4 : source[i] & 15;
+                } else {
+                    for (int i = 0; i < 32; i++) codes[i] = r < rows && 32 * b + i < columns ? row_code(packed, rowBytes, r, 32 * b + i) : 0;
+                }
+                uint8_t *block = tileCodes + (t * blocks + b) * PACKED_BLOCK_BYTES + 4 * k;
                 for (int p = 0; p < 4; p++) {
-                    uint8_t *lane = tileCodes + (t * blocks + b) * PACKED_BLOCK_BYTES + p * STEP_BYTES + 4 * k;
-                    for (int j = 0; j < 4; j++) {
-                        ptrdiff_t low = 32 * b + 4 * p + j, high = low + 16;
-                        uint8_t lowCode = r < rows && low < columns ? row_code(packed, rowBytes, r, low) : 0;
-                        uint8_t highCode = r < rows && high < columns ? row_code(packed, rowBytes, r, high) : 0;
-                        lane[j] = (uint8_t)(lowCode | highCode << 4);
-                    }
+                    for (int j = 0; j < 4; j++) block[p * STEP_BYTES + j] = (uint8_t)(codes[4 * p + j] | codes[16 + 4 * p + j] << 4);
                 }
             }
             for (ptrdiff_t g = 0; g < groups; g++) {
