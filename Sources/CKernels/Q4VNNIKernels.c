@@ -9,7 +9,8 @@
 /// which runs 512-bit instructions as two 256-bit halves) that halves the broadcasts of the
 /// activations and the instructions per multiply-add against eight rows in 256 bits. A block of a
 /// tile is 32 columns: 256 bytes packed (four pairs of steps), 512 unpacked ([step][lane][4]).
-enum { TILE_ROWS = 16, STEP_BYTES = 64, PACKED_BLOCK_BYTES = 256, UNPACKED_BLOCK_BYTES = 512 };
+/// A pass multiplies a tile with at most PASS_ROWS input rows (see finch_q4_gemm_vnni).
+enum { TILE_ROWS = 16, STEP_BYTES = 64, PACKED_BLOCK_BYTES = 256, UNPACKED_BLOCK_BYTES = 512, PASS_ROWS = 12 };
 
 /// Code q (0…15) of row r, column i in Q4Matrix's row order (CKernels.h).
 static inline uint8_t row_code(const uint8_t *packed, ptrdiff_t rowBytes, ptrdiff_t r, ptrdiff_t i) {
@@ -54,7 +55,7 @@ static ptrdiff_t scratch_floats(ptrdiff_t groups, ptrdiff_t n) { return (2 * gro
 
 ptrdiff_t finch_q4_vnni_scratch_bytes(ptrdiff_t columns, ptrdiff_t groupSize, ptrdiff_t n) {
     ptrdiff_t groups = (columns + groupSize - 1) / groupSize, blocks = (columns + 31) / 32;
-    return scratch_floats(groups, n) * (ptrdiff_t)sizeof(float) + (n > 12 ? blocks * UNPACKED_BLOCK_BYTES : 0);
+    return scratch_floats(groups, n) * (ptrdiff_t)sizeof(float) + (n > PASS_ROWS ? blocks * UNPACKED_BLOCK_BYTES : 0);
 }
 
 // The CPU features are those of the int8 × int8 kernel.
@@ -79,7 +80,7 @@ static inline __attribute__((always_inline)) FINCH_VNNI void unpack_block(const 
 /// vpdpbusd per input row in one chain, the R rows' chains independent (R ≤ 2: two chains a row,
 /// to cover vpdpbusd's latency; integer sums are exact, so the split changes no bit).
 static inline __attribute__((always_inline)) FINCH_VNNI void block_rows(
-    const int R, const int SYMMETRIC, const int ENDS, const __m512i w[8], __m512 acc[12], const float *scales,
+    const int R, const int SYMMETRIC, const int ENDS, const __m512i w[8], __m512 acc[PASS_ROWS], const float *scales,
     const float *offsets, ptrdiff_t b, ptrdiff_t g, ptrdiff_t groups, ptrdiff_t blocks, ptrdiff_t inputStride,
     const int8_t *xq, const float *xScales, const float *groupSums, const float *negatedSums, ptrdiff_t j) {
     const __m512i zero = _mm512_setzero_si512();
@@ -125,7 +126,7 @@ static inline __attribute__((always_inline)) FINCH_VNNI void tile_rows(
     const float *scales, const float *offsets, ptrdiff_t blocksPerGroup, ptrdiff_t groups, ptrdiff_t blocks,
     ptrdiff_t inputStride, const int8_t *xq, const float *xScales, const float *groupSums, const float *negatedSums,
     const float *bias, float *y, ptrdiff_t ldy, ptrdiff_t o, int count, ptrdiff_t j) {
-    __m512 acc[12];
+    __m512 acc[PASS_ROWS];
     // Unrolled in full so that the accumulators stay in registers (clang otherwise kept a loop
     // over the rows with acc in memory: a load, FMA and store per block and row, a third of the
     // kernel's samples in perf annotate).
@@ -189,7 +190,7 @@ FINCH_VNNI void finch_q4_gemm_vnni(const uint8_t *tileCodes, const uint16_t *til
     // The input rows go in passes of at most twelve (twelve accumulators and a block's eight code
     // vectors fit the 32 registers), as even as possible (13 rows: 7 + 6, not 12 + 1). With one
     // pass the codes are unpacked as they are read; with more, once per tile into the buffer.
-    ptrdiff_t passes = (n + 11) / 12;
+    ptrdiff_t passes = (n + PASS_ROWS - 1) / PASS_ROWS;
     int unpacked = passes > 1, symmetric = tileMinimums == NULL;
     float *scales = scratch, *offsets = scales + groups * TILE_ROWS, *negatedSums = offsets + groups * TILE_ROWS;
     uint8_t *buffer = (uint8_t *)scratch + scratch_floats(groups, n) * (ptrdiff_t)sizeof(float);
@@ -200,11 +201,11 @@ FINCH_VNNI void finch_q4_gemm_vnni(const uint8_t *tileCodes, const uint16_t *til
         const uint8_t *packed = tileCodes + t * blocks * PACKED_BLOCK_BYTES;
         for (ptrdiff_t g = 0; g < groups; g++) {
             ptrdiff_t at = (t * groups + g) * TILE_ROWS;
-            __m512 scale = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(tileScales + at)));
-            __m512 offset = symmetric ? _mm512_mul_ps(scale, _mm512_set1_ps(-8))
-                                      : _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(tileMinimums + at)));
-            _mm512_store_ps(scales + TILE_ROWS * g, scale);
-            _mm512_store_ps(offsets + TILE_ROWS * g, offset);
+            _mm512_store_ps(scales + TILE_ROWS * g, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(tileScales + at))));
+            // The symmetric offset −8 · scale is folded into the block's scaling (negatedSums).
+            if (!symmetric) {
+                _mm512_store_ps(offsets + TILE_ROWS * g, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(tileMinimums + at))));
+            }
         }
         if (unpacked) {
             for (ptrdiff_t b = 0; b < blocks; b++) {
@@ -220,6 +221,7 @@ FINCH_VNNI void finch_q4_gemm_vnni(const uint8_t *tileCodes, const uint16_t *til
     tile_pass(R, symmetric, unpacked, codes, j == 0 && t + 1 < tileEnd ? packed + blocks * PACKED_BLOCK_BYTES : NULL, \
               scales, offsets, blocksPerGroup, groups, blocks, inputStride, xq, xScales, \
               groupSums, negatedSums, bias, y, ldy, o, count, j)
+            _Static_assert(PASS_ROWS == 12, "a case for every pass height");
             switch (passRows) {
             case 12: FINCH_Q4_PASS(12); break;
             case 11: FINCH_Q4_PASS(11); break;
