@@ -36,8 +36,11 @@ struct QuantizeCommand: ParsableCommand {
             }
             try RunDirectory.check(out: out, intent: .create(overwrite: overwrite), inputs: [("--checkpoint", checkpoint)])
             let model = try Checkpoint.load(directory: checkpoint)
+            // The output shortlist (if any) goes along, checked before anything is written.
+            let shortlist = try OutputShortlist.load(directory: checkpoint, vocabSize: model.config.vocabSize)
             let weights = try InferenceCheckpoint.quantizeChecked(model, quantization, directory: checkpoint)
             try QuantizedCheckpoint.save(model: model, weights: weights, directory: out)
+            try shortlist?.save(directory: out)
 
             let inputBytes = try InferenceCheckpoint.weightsFileBytes(directory: checkpoint)
             let outputBytes = try InferenceCheckpoint.weightsFileBytes(directory: out)
@@ -45,6 +48,7 @@ struct QuantizeCommand: ParsableCommand {
             print(String(format: "wrote %@: %.1f MB, %.1f%% of the float checkpoint's %.1f MB (%@%@)",
                          out, Double(outputBytes) / 1e6, 100 * Double(outputBytes) / Double(max(1, inputBytes)),
                          Double(inputBytes) / 1e6, "\(weights.format)", embedding))
+            if let shortlist { print("kept the output shortlist: \(shortlist.tokens.count) of \(shortlist.vocabSize) tokens") }
         }
     }
 }

@@ -46,6 +46,8 @@ public enum NarrateBenchmark {
         public var decode: BatchedDecodeBenchmark.Result?
         /// A few served narratives to read.
         public var samples: [String] = []
+        /// Every served narrative, page by page (runs with another narrator or build compare them).
+        public var served: [String] = []
 
         public var pageP50: Double { percentile(pageMilliseconds, 0.5) }
         public var pageP95: Double { percentile(pageMilliseconds, 0.95) }
@@ -128,6 +130,7 @@ public enum NarrateBenchmark {
             }
             if (position + 1) % 50 == 0 { progress("narrate-benchmark: \(position + 1) / \(customers.count) customers") }
         }
+        report.served = served
         report.distinct2 = NarrativeQuality.distinct2(served)
         report.distinct2Delexicalised = NarrativeQuality.distinct2(generated)
         report.identicalToTraining = Double(identical) / Double(max(1, generated.count))

@@ -146,6 +146,17 @@ public struct SlotVocabulary: Sendable {
         longestSlotSpelling = openingCosts.values.filter { $0 < Self.unreachable }.max() ?? 0
     }
 
+    /// Every token the constraint may leave a narrative to choose from when it keeps only a few
+    /// (a slot's continuations, the openers, the sentence enders, the stops): an output shortlist
+    /// must hold them all, or a step whose kept tokens all fell off the list has nothing to draw.
+    public var tokensTheConstraintMayKeep: Set<Int> {
+        var tokens = stopTokens
+        tokens.formUnion(openers.map(\.id))
+        tokens.formUnion(sentenceEnders.map(\.id))
+        for continuation in continuations.values { tokens.formUnion(continuation.map(\.id)) }
+        return tokens
+    }
+
     /// A cost no spelling reaches: a name this vocabulary cannot write.
     static let unreachable = 1 << 20
 

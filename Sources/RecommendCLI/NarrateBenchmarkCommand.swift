@@ -44,6 +44,9 @@ struct NarrateBenchmarkCommand: ParsableCommand {
     @Option(help: "Runs of the batched decode measurement (10 sequences against 1); 0 skips it.")
     var decodeRepeats = 3
 
+    @Option(help: "Also write every served narrative to this file, one a line in page order (to compare two narrators or builds).")
+    var narrativesOut: String?
+
     @Flag(help: "Print only the JSON line (no table on standard error).")
     var json = false
 
@@ -88,6 +91,9 @@ struct NarrateBenchmarkCommand: ParsableCommand {
                                                   trainingCompletions: trainingCompletions, validation: validation,
                                                   settings: settings, progress: printError)
             if !json { printError(NarrateBenchmarkTable.render(report)) }
+            if let narrativesOut {
+                try AtomicFile.write(Data(report.served.map { $0 + "\n" }.joined().utf8), to: narrativesOut)
+            }
             let line = try JSONSerialization.data(withJSONObject: report.fields, options: [.sortedKeys])
             print(String(decoding: line, as: UTF8.self))
         }

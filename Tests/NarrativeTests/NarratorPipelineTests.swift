@@ -34,6 +34,10 @@ final class NarratorPipelineTests: XCTestCase {
         XCTAssertEqual((config?["quantization"] as? [String: Any])?["bits"] as? Int, 8, "\(config ?? [:])")
         let loaded = try InferenceCheckpoint.load(directory: out)
         XCTAssertNotNil(loaded.quantized)
+        // with the output shortlist built from its corpus, carried through quantisation.
+        let shortlist = try XCTUnwrap(try OutputShortlist.load(directory: out, vocabSize: GPTConfig.gpt2VocabularySize))
+        XCTAssertLessThan(shortlist.tokens.count, GPTConfig.gpt2VocabularySize / 5, shortlist.note)
+        XCTAssertTrue(loaded.weights.head is ShortlistHead)
 
         // Both stages (the quick run has a few pretraining steps too) learned: the best
         // validation loss is below the one before training.

@@ -43,6 +43,10 @@ final class BatchedForward {
     private var lastRows: FloatBuffer
     private(set) var logits: FloatBuffer
     private var logitsCapacity = 0
+    /// A head restricted to a shortlist writes only its S columns of `logits` (kept −∞ elsewhere
+    /// from when the buffer is made), through `shortlistLogits` [S rows, S].
+    private let shortlistHead: ShortlistHead?
+    private var shortlistLogits: FloatBuffer
     /// One attention-score row `[contextLength]` per worker thread.
     private let scoreRows: FloatBuffer
 
@@ -57,6 +61,8 @@ final class BatchedForward {
         hidden = residual
         lastRows = residual
         logits = residual
+        shortlistHead = weights.head as? ShortlistHead
+        shortlistLogits = residual
         scoreRows = FloatBuffer(count: Parallel.coreCount * config.contextLength)
     }
 
@@ -75,6 +81,10 @@ final class BatchedForward {
             logitsCapacity = logitRows
             lastRows = FloatBuffer(count: logitRows * c)
             logits = FloatBuffer(count: logitRows * config.vocabSize)
+            if let shortlistHead {
+                logits.pointer.update(repeating: -.infinity, count: logits.count)
+                shortlistLogits = FloatBuffer(count: logitRows * shortlistHead.shortlistCount)
+            }
         }
     }
 
@@ -132,7 +142,12 @@ final class BatchedForward {
         LayerNorm.forward(out: lastRows.pointer, mean: nil, rstd: nil, input: lastRows.pointer,
                           weight: p + model.layout.lnFinalWeight, bias: p + model.layout.lnFinalBias,
                           rows: logitRows, channels: c, eps: config.layerNormEpsilon)
-        weights.head.apply(rows: logitRows, input: lastRows.pointer, output: logits.pointer)
+        if let shortlistHead {
+            shortlistHead.applyShortlisted(rows: logitRows, input: lastRows.pointer, scratch: shortlistLogits.pointer,
+                                           output: logits.pointer)
+        } else {
+            weights.head.apply(rows: logitRows, input: lastRows.pointer, output: logits.pointer)
+        }
     }
 
     /// Appends every segment's new keys and values to its cache in block `layer`, then attends

@@ -27,22 +27,35 @@ public struct LoadQuantization: Sendable {
 
 public enum InferenceCheckpoint {
     /// Loads a float or quantized checkpoint (told apart by config.json's "quantization") for
-    /// decoding; `quantize` quantizes a float checkpoint's matrices as it loads.
+    /// decoding; `quantize` quantizes a float checkpoint's matrices as it loads. A `shortlist.json`
+    /// in the directory restricts the head to its tokens (`OutputShortlist`).
     public static func load(directory: String, quantize: LoadQuantization? = nil) throws -> LoadedInferenceModel {
         if let formats = try QuantizedCheckpoint.formats(directory: directory) {
             let (model, quantized) = try QuantizedCheckpoint.load(directory: directory, formats: formats)
-            return LoadedInferenceModel(weights: try InferenceWeights(model: model, quantized: quantized), quantized: quantized,
-                                        modelBytes: try weightsFileBytes(directory: directory))
+            return LoadedInferenceModel(
+                weights: try withShortlist(try InferenceWeights(model: model, quantized: quantized), quantized, directory),
+                quantized: quantized, modelBytes: try weightsFileBytes(directory: directory))
         }
         let model = try Checkpoint.load(directory: directory)
         guard let quantize else {
-            return LoadedInferenceModel(weights: InferenceWeights(model: model).streamingFloatProjections(), quantized: nil,
-                                        modelBytes: try weightsFileBytes(directory: directory))
+            return LoadedInferenceModel(
+                weights: try withShortlist(InferenceWeights(model: model).streamingFloatProjections(), nil, directory),
+                quantized: nil, modelBytes: try weightsFileBytes(directory: directory))
         }
         let quantized = try quantizeChecked(model, quantize, directory: directory)
         let floatBytes = (model.layout.count - QuantizedCheckpoint.quantizedParameterCount(model.layout)) * MemoryLayout<Float>.size
-        return LoadedInferenceModel(weights: try InferenceWeights(model: model, quantized: quantized), quantized: quantized,
-                                    modelBytes: quantized.byteCount + floatBytes)
+        return LoadedInferenceModel(
+            weights: try withShortlist(try InferenceWeights(model: model, quantized: quantized), quantized, directory),
+            quantized: quantized, modelBytes: quantized.byteCount + floatBytes)
+    }
+
+    /// `weights` with the head restricted to the checkpoint's `shortlist.json`, when it has one.
+    static func withShortlist(_ weights: InferenceWeights, _ quantized: QuantizedModelWeights?,
+                              _ directory: String) throws -> InferenceWeights {
+        guard let shortlist = try OutputShortlist.load(directory: directory, vocabSize: weights.model.config.vocabSize) else {
+            return weights
+        }
+        return try weights.shortlisted(shortlist, quantized: quantized)
     }
 
     /// Quantizes `model`, naming the checkpoint when its weights cannot be quantized (NaN or ∞).
