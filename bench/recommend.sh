@@ -90,7 +90,7 @@ for name, title in [("last", "full data, last-basket"), ("jun", "full data, cuto
     print("|---|---|---|---|---|---|---|---|")
     r = {(m["method"], m["track"]): m for m in ref[1:]}
     f = {(m["method"], m["track"]): m for m in fin[1:]}
-    for method in ["popularity", "gp-topfreq", "itemknn", "itemknn-recent", "ease-recent", "als", "minilm-mean", "trending", "tifu-knn", "repurchase-rate", "hybrid"]:
+    for method in ["popularity", "gp-topfreq", "itemknn", "itemknn-recent", "ease-recent", "als", "minilm-mean", "trending", "tifu-knn", "repurchase-rate", "invoice-frequency", "hybrid"]:
         def cell(d, track):
             m = d.get((method, track))
             return f"{m['ndcg@10']:.4f} / {m['hr@10']:.3f}" if m else "—"

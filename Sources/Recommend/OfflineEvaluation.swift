@@ -51,8 +51,11 @@ public enum OfflineEvaluation {
         progress("evaluate: \(split): \(evaluation.test.count) test customers; tuning the hybrid on the training lines")
         let weights = HybridTuning().tune(catalogue: catalogue, lines: train, componentsFor: components, progress: progress)
         let hybrid = HybridRecommender(data: data, components: fitted, weights: weights)
-        let order = ["popularity", "gp-topfreq", "itemknn", "minilm-mean", "itemknn-recent", "ease-recent", "trending", "tifu-knn", "repurchase-rate"]
-        let methods: [any Recommender] = order.compactMap { name in fitted.first { $0.name == name } } + [hybrid]
+        // GP-TopFreq is the reference's baseline, not a component (the hybrid counts invoices).
+        let candidates = fitted + [TopFrequencyRecommender(data: data)]
+        let order = ["popularity", "gp-topfreq", "itemknn", "minilm-mean", "itemknn-recent", "ease-recent", "trending", "tifu-knn",
+                     "repurchase-rate", "invoice-frequency"]
+        let methods: [any Recommender] = order.compactMap { name in candidates.first { $0.name == name } } + [hybrid]
         for method in methods {
             for track in Track.allCases { report(evaluation.evaluate(method, track: track)) }
         }

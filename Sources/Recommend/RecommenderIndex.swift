@@ -27,7 +27,7 @@ public struct RecommenderIndex: Sendable {
         let itemKNN = ItemKNNRecommender(data: data)
         let recency = PurchaseRecency(data: data)
         var components: [any Recommender] = [
-            RepeatNeighbourRecommender(data: data), TopFrequencyRecommender(data: data), RepurchaseRateRecommender(data: data),
+            RepeatNeighbourRecommender(data: data), InvoiceFrequencyRecommender(data: data), RepurchaseRateRecommender(data: data),
             itemKNN, RecentItemKNNRecommender(itemKNN: itemKNN, recency: recency), TrendingRecommender(data: data), PopularityRecommender(data: data),
             EASERecommender(data: data, coPurchases: itemKNN.coPurchases, recency: recency),
         ]

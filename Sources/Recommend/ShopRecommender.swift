@@ -17,7 +17,7 @@ public struct CustomerRecommendations: Sendable, Equatable, Codable {
 /// The recommender over a whole shop database and its index: every method fit on all purchase
 /// lines, ready to answer customers one after another.
 public final class ShopRecommender: Sendable {
-    public static let methodNames = ["hybrid", "tifu-knn", "repurchase-rate", "gp-topfreq", "itemknn", "itemknn-recent", "ease-recent", "minilm-mean", "trending", "popularity"]
+    public static let methodNames = ["hybrid", "tifu-knn", "repurchase-rate", "invoice-frequency", "gp-topfreq", "itemknn", "itemknn-recent", "ease-recent", "minilm-mean", "trending", "popularity"]
 
     public let data: TrainingData
     public let products: [String: Product]
@@ -44,7 +44,7 @@ public final class ShopRecommender: Sendable {
               index.weights.all.count == components.count, index.weights.new.count == components.count else {
             throw RecommendError("the recommender index's hybrid weights name \(index.weights.components.joined(separator: ", ")), this build blends \(components.map(\.name).joined(separator: ", ")); re-run `recommend index`")
         }
-        var methods: [String: any Recommender] = [:]
+        var methods: [String: any Recommender] = ["gp-topfreq": TopFrequencyRecommender(data: data)]
         for method in components { methods[method.name] = method }
         methods["hybrid"] = HybridRecommender(data: data, components: components, weights: index.weights)
         self.methods = methods
