@@ -100,10 +100,12 @@ public struct GroundingChecker: Sendable {
         }
 
         let covered = Set(found.flatMap { Array($0.words) })
-        var allowedNumbers = Set(item.reasons.flatMap(\.numbers))
+        var factNumbers = item.reasons.flatMap(\.numbers)
         if let size = products[item.stockCode].flatMap({ ProductAttributes(description: $0.description).setSize }) {
-            allowedNumbers.insert(size)
+            factNumbers.append(size)
         }
+        let allowedNumbers = Set(factNumbers)
+        required.allowOptional(numbers: factNumbers)
         for (index, word) in scanned.words.enumerated() where !covered.contains(index) {
             guard let number = Self.number(word) else { continue }
             // "in the last 30 days": the trending window, part of the sentence, not a fact.

@@ -17,13 +17,17 @@ public struct GroundingReport: Equatable, Sendable {
     public var wrong = 0
     /// A product that is neither recommended, the customer's nor cited.
     public var added = 0
-    /// A required fact stated more than once.
+    /// A fact stated more than once: E2E counts every repeated slot, so a product, price or number the
+    /// narrative may state but need not (a second reason's) counts as well as a required one.
     public var repeated = 0
     /// One line per error, for logs and `check-grounding`.
     public var problems: [String] = []
     /// The required facts not stated, as keys (`product:CODE`, `number:41`, `price`): what
     /// constrained decoding compares to know which facts a slot's value states.
     var missingFacts: Set<String> = []
+    /// Every allowed fact stated, required or not, with the same keys: what a slot's value
+    /// states, so constrained decoding writes no fact twice.
+    var statedFacts: Set<String> = []
 
     public init() {}
 
@@ -38,11 +42,14 @@ public struct GroundingReport: Equatable, Sendable {
     private func ratio(_ part: Int, _ whole: Int) -> Double { whole == 0 ? 1 : Double(part) / Double(whole) }
 }
 
-/// The facts a narrative of `item` must state, and how often each was seen.
+/// The facts a narrative of `item` must state, and how often each fact it states was seen.
 struct RequiredFacts {
     private(set) var products: [String: Int] = [:]
     private(set) var numbers: [Int: Int] = [:]
     private var pricesSeen = 0
+    private var optionalProductsSeen: Set<String> = []
+    /// An optional number may be stated as often as facts give it (`3` times and a set of `3`).
+    private var optionalNumbersLeft: [Int: Int] = [:]
 
     init(item: RecommendedItem) {
         products[item.stockCode] = 0
@@ -61,19 +68,39 @@ struct RequiredFacts {
     /// The product, the price and each evidence fact.
     var count: Int { products.count + numbers.count + 1 }
 
+    /// `allowed`: every number some fact of the item gives, once per fact.
+    mutating func allowOptional(numbers allowed: [Int]) {
+        for number in allowed { optionalNumbersLeft[number, default: 0] += 1 }
+        for number in numbers.keys { optionalNumbersLeft[number, default: 0] -= 1 }
+    }
+
     mutating func see(product code: String, in report: inout GroundingReport) {
-        guard let seen = products[code] else { return }
+        report.statedFacts.insert("product:\(code)")
+        guard let seen = products[code] else {
+            if !optionalProductsSeen.insert(code).inserted { report.repeated += 1 }
+            return
+        }
         if seen > 0 { report.repeated += 1 }
         products[code] = seen + 1
     }
 
     mutating func see(number: Int, in report: inout GroundingReport) {
-        guard let seen = numbers[number] else { return }
-        if seen > 0 { report.repeated += 1 }
-        numbers[number] = seen + 1
+        report.statedFacts.insert("number:\(number)")
+        if let seen = numbers[number], seen == 0 {
+            numbers[number] = 1
+            return
+        }
+        let left = optionalNumbersLeft[number, default: 0]
+        if left > 0 {
+            optionalNumbersLeft[number] = left - 1
+        } else {
+            report.repeated += 1
+            if let seen = numbers[number] { numbers[number] = seen + 1 }
+        }
     }
 
     mutating func seePrice(in report: inout GroundingReport) {
+        report.statedFacts.insert("price")
         if pricesSeen > 0 { report.repeated += 1 }
         pricesSeen += 1
     }

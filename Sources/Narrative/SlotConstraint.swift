@@ -7,9 +7,9 @@ import GPT
 ///   unknown name or a stray `<` is never written: outside a slot the tokens holding `<` that
 ///   would spell one are masked; inside one (after `<partial`) only the tokens continuing a
 ///   fillable name are left.
-/// - A slot whose value states a required fact already stated (the checker counts a repeat as
-///   an error) is masked from then on: `<product>` after `<product>`, `<recent>` after `<with>`
-///   when both name the same product.
+/// - A slot whose value states a fact already stated (the checker counts a repeat as an error,
+///   required fact or not) is masked from then on: `<product>` after `<product>`, `<recent>`
+///   after `<with>` when both name the same product, a second reason's `<orders>` after itself.
 /// - End-of-text and the line-break tokens are masked until every required fact (the product,
 ///   its price, the first reason's evidence, exactly as `GroundingChecker` requires them) has
 ///   been written by a slot and the text ends a sentence, and always inside a slot.
@@ -30,7 +30,7 @@ import GPT
 /// allow-list of the slot's few continuations, written over once, as the sampler's own copy is.
 public struct SlotConstraint: LogitsProcessor {
     let vocabulary: SlotVocabulary
-    /// The required facts each fillable slot's value states, by slot name.
+    /// The facts each fillable slot's value states (required or not), by slot name.
     let facts: [[UInt8]: Set<String>]
     /// The required facts some slot can state: the ones a stop waits for.
     let required: Set<String>
@@ -60,11 +60,10 @@ public struct SlotConstraint: LogitsProcessor {
         let everything = checker.check("", item: sheet.item, history: sheet.history).missingFacts
         var facts: [[UInt8]: Set<String>] = [:]
         for (slot, value) in values {
-            let missing = checker.check(value, item: sheet.item, history: sheet.history).missingFacts
-            facts[Array(slot.rawValue.utf8)] = everything.subtracting(missing)
+            facts[Array(slot.rawValue.utf8)] = checker.check(value, item: sheet.item, history: sheet.history).statedFacts
         }
         self.facts = facts
-        required = facts.values.reduce(into: Set<String>()) { $0.formUnion($1) }
+        required = facts.values.reduce(into: Set<String>()) { $0.formUnion($1) }.intersection(everything)
         maskedOpeners = openersNotAllowed()
     }
 

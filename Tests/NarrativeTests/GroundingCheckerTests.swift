@@ -98,6 +98,24 @@ final class GroundingCheckerTests: XCTestCase {
         XCTAssertFalse(report.passes)
     }
 
+    /// E2E counts every repeated slot: a second reason's number or the customer's own product
+    /// stated twice is an error too, while one number two facts give may be stated twice.
+    func testARepeatedOptionalFactCounts() {
+        let grounded = "41 customers who bought the White Hanging Heart T-Light Holder also took the Regency Cakestand 3 Tier, £12.75."
+        let twiceTrending = check(grounded + " 120 orders in the last 30 days, 120 orders!")
+        XCTAssertEqual(twiceTrending.repeated, 1)
+        XCTAssertFalse(twiceTrending.passes)
+        let ownTwice = check(grounded + " It suits your White Metal Lantern and your White Metal Lantern.")
+        XCTAssertEqual(ownTwice.repeated, 1, "\(ownTwice.problems)")
+        let twoFacts = RecommendedItem(stockCode: item.stockCode, name: item.name, price: item.price, score: 1,
+                                       reasons: [.boughtTogether(with: NarrativeFixtures.heart.stockCode, customers: 41),
+                                                 .trending(orders30d: 41)])
+        let sameNumber = checker.check(grounded + " It had 41 orders in the last 30 days.", item: twoFacts, history: history)
+        XCTAssertTrue(sameNumber.passes, "\(sameNumber.problems)")
+        let thrice = checker.check(grounded + " It had 41 orders in the last 30 days, 41!", item: twoFacts, history: history)
+        XCTAssertEqual(thrice.repeated, 1)
+    }
+
     func testAFailingNarrativeIsReplacedByAGroundedFallback() throws {
         let sheet = try NarrativeFixtures.sheet()
         let served = ServedNarrative.serve("The <product> is a steal at <price>, loved by 99 customers.", sheet: sheet, checker: checker)

@@ -94,6 +94,19 @@ final class SlotConstraintTests: XCTestCase {
         XCTAssertEqual(after[price], 0)
     }
 
+    /// A fact the narrative may state but need not (the second reason's 120 orders) is stated
+    /// once too: the checker counts a repeat of it, so `<orders>` is masked after `<orders>`.
+    func testASlotRepeatingAnOptionalFactIsMasked() throws {
+        let sheet = try sheet([.boughtTogether(with: NarrativeFixtures.heart.stockCode, customers: 41), .trending(orders30d: 120)])
+        let orders = try token("orders"), price = try token("price")
+        let fresh = processedRow(constraint(sheet, after: "The <"), favouring: [:])
+        XCTAssertEqual(fresh[orders], 0)
+        let after = processedRow(constraint(sheet, after: "It had <orders> in the last 30 days. The <"), favouring: [:])
+        XCTAssertEqual(after[orders], -.infinity)
+        XCTAssertEqual(after[price], 0)
+        XCTAssertFalse(constraint(sheet, after: "It had <orders> orders.").hasStatedRequiredFacts, "an optional fact is not a required one")
+    }
+
     /// An adversary that prefers end-of-text, then ` <with>`, then the other slots: under the
     /// constraint, greedy decoding writes a narrative the filler and the checker both accept.
     func testAnAdversarialModelStillWritesAServableNarrative() throws {
