@@ -14,11 +14,6 @@ public struct InvoiceFrequencyRecommender: Recommender {
     public init(data: TrainingData) { self.data = data }
 
     public func scores(customer: Int, excludingPurchased: Bool) -> [Float] {
-        var scores = data.popularity
-        for k in data.customerItemStart[customer]..<data.customerItemStart[customer + 1] {
-            let item = Int(data.customerItems[k])
-            scores[item] = Float(data.customerItemInvoices[k]) * 1e6 + data.popularity[item]
-        }
-        return scores
+        TopFrequencyRecommender.scores(data: data, customer: customer) { Float(data.customerItemInvoices[$0]) }
     }
 }

@@ -29,10 +29,15 @@ public struct TopFrequencyRecommender: Recommender {
     public init(data: TrainingData) { self.data = data }
 
     public func scores(customer: Int, excludingPurchased: Bool) -> [Float] {
+        Self.scores(data: data, customer: customer) { data.customerItemCounts[$0] }
+    }
+
+    /// The customer's items by `count(k)` of their k-th item (`TrainingData.customerItems`), then popularity.
+    static func scores(data: TrainingData, customer: Int, count: (Int) -> Float) -> [Float] {
         var scores = data.popularity
         for k in data.customerItemStart[customer]..<data.customerItemStart[customer + 1] {
             let item = Int(data.customerItems[k])
-            scores[item] = data.customerItemCounts[k] * 1e6 + data.popularity[item]
+            scores[item] = count(k) * 1e6 + data.popularity[item]
         }
         return scores
     }
