@@ -1,14 +1,3 @@
-/// Memory owned by a matrix made of gathered rows, released with it.
-final class GatheredRows: @unchecked Sendable {
-    let buffers: [UnsafeMutableRawBufferPointer]
-
-    init(byteCounts: [Int]) {
-        buffers = byteCounts.map { UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, $0), alignment: 64) }
-    }
-
-    deinit { for buffer in buffers { buffer.deallocate() } }
-}
-
 extension QuantizedWeight {
     /// A weight of the output rows `rows` of this one, in that order, in the same format: every
     /// stored tensor is laid out by output row (`QuantizationFormat.storedTensors`), so a row's
@@ -17,14 +6,15 @@ extension QuantizedWeight {
     public func gatheringRows(_ rows: [Int]) throws -> any QuantizedWeight {
         let stored = storedBytes
         let rowBytes = stored.map { $0.count / self.rows }
-        let owner = GatheredRows(byteCounts: rowBytes.map { $0 * rows.count })
-        for (source, (target, size)) in zip(stored, zip(owner.buffers, rowBytes)) {
+        let owner = QuantizedBytes(owning: rowBytes.map { $0 * rows.count })
+        for (source, (target, size)) in zip(stored, zip(owner.parts, rowBytes)) {
+            let target = UnsafeMutableRawPointer(mutating: target)
             for (k, row) in rows.enumerated() {
                 precondition((0..<self.rows).contains(row), "row \(row) of a \(self.rows)-row weight")
-                (target.baseAddress! + k * size).copyMemory(from: source.baseAddress! + row * size, byteCount: size)
+                (target + k * size).copyMemory(from: source.baseAddress! + row * size, byteCount: size)
             }
         }
-        let bytes = zip(owner.buffers, rowBytes).map { UnsafeRawBufferPointer(start: $0.baseAddress, count: $1 * rows.count) }
+        let bytes = zip(owner.parts, rowBytes).map { UnsafeRawBufferPointer(start: $0, count: $1 * rows.count) }
         return try format.matrix(rows: rows.count, columns: columns, layout: layout, bytes: bytes, owner: owner)
     }
 }
