@@ -1,10 +1,11 @@
 #include "CKernels.h"
 
 #include <math.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__AVX2__)
+#if defined(__AVX2__) || defined(__x86_64__)
 #include <immintrin.h>
 #endif
 
@@ -261,5 +262,28 @@ void finch_q4_prepare_input(const float *x, ptrdiff_t n, ptrdiff_t columns, ptrd
                                                       xScales + j * blocks + b);
         }
         for (ptrdiff_t i = blocks * 32; i < stride; i++) codes[i] = 0;
+    }
+}
+
+void finch_q4_prepare_input_shared(const float *x, ptrdiff_t n, ptrdiff_t columns, ptrdiff_t groupSize,
+                                   int8_t *xq, float *xScales, float *groupSums, ptrdiff_t rowsPerChunk,
+                                   ptrdiff_t *claimed, ptrdiff_t *done) {
+    ptrdiff_t chunks = (n + rowsPerChunk - 1) / rowsPerChunk, blocks = (columns + 31) / 32;
+    ptrdiff_t groups = (columns + groupSize - 1) / groupSize, stride = finch_q4_input_stride(columns);
+    for (;;) {
+        ptrdiff_t chunk = __atomic_fetch_add(claimed, 1, __ATOMIC_RELAXED);
+        if (chunk >= chunks) break;
+        ptrdiff_t first = chunk * rowsPerChunk, count = min_index(rowsPerChunk, n - first);
+        finch_q4_prepare_input(x + first * columns, count, columns, groupSize, xq + first * stride, xScales + first * blocks,
+                               groupSums + first * groups);
+        __atomic_fetch_add(done, 1, __ATOMIC_RELEASE);
+    }
+    // The chunks still running belong to threads that are running: a short wait, unless the machine
+    // is oversubscribed and one was descheduled, when yielding lets it finish sooner.
+    for (unsigned spins = 0; __atomic_load_n(done, __ATOMIC_ACQUIRE) < chunks; spins++) {
+#if defined(__x86_64__)
+        _mm_pause();
+#endif
+        if (spins >= 1000) sched_yield();
     }
 }

@@ -173,7 +173,9 @@ extension Q4Matrix {
     }
 
     /// The product with the multi-row `kernel` chosen (for tests and measurements). The
-    /// activations are quantized once, before the rows are split over threads.
+    /// activations are quantized once: by the calling thread for one row, by every thread of a
+    /// multi-row product together, each taking chunks of rows before its share of the outputs (on
+    /// the caller alone this was a tenth of a 64-token prefill's CPU time, with the other core idle).
     public func multiply(
         rows n: Int, input x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
         bias: UnsafePointer<Float>?, threads: Int?, kernel: MultiRowKernel
@@ -183,23 +185,33 @@ extension Q4Matrix {
         let (packed, scales, minimums) = (self.packed, self.scales, self.minimums)
         let (columns, groupSize, outputs) = (self.columns, self.groupSize, rows)
         let codeBytes = n * finch_q4_input_stride(columns), floatCount = n * (blocks + groups)
-        withUnsafeTemporaryAllocation(byteCount: codeBytes + floatCount * 4, alignment: 64) { scratch in
+        // The two counters of the shared quantizing, then the activations.
+        withUnsafeTemporaryAllocation(byteCount: 64 + codeBytes + floatCount * 4, alignment: 64) { scratch in
             guard let base = scratch.baseAddress else { return }
-            let xq = base.bindMemory(to: Int8.self, capacity: codeBytes)
-            let xScales = (base + codeBytes).bindMemory(to: Float.self, capacity: floatCount)
+            let counters = base.bindMemory(to: Int.self, capacity: 2)
+            counters.initialize(repeating: 0, count: 2)
+            let xq = (base + 64).bindMemory(to: Int8.self, capacity: codeBytes)
+            let xScales = (base + 64 + codeBytes).bindMemory(to: Float.self, capacity: floatCount)
             let groupSums = xScales + n * blocks
-            finch_q4_prepare_input(x, n, columns, groupSize, xq, xScales, groupSums)
             guard n > 1 else {
+                finch_q4_prepare_input(x, n, columns, groupSize, xq, xScales, groupSums)
                 forEachDecodingRowRange(threads: threads) { range in
                     finch_q4_gemv(packed, scales, minimums, columns, groupSize, xq, xScales, groupSums, bias, y,
                                   range.lowerBound, range.upperBound)
                 }
                 return
             }
+            // Chunks of a quarter of a thread's share of the rows, so a late thread's chunks are taken over.
+            let rowsPerChunk = max(1, n / (4 * Parallel.coreCount))
+            let prepareInput = {
+                finch_q4_prepare_input_shared(x, n, columns, groupSize, xq, xScales, groupSums, rowsPerChunk,
+                                              counters, counters + 1)
+            }
             if kernel == .vnni, let tiles = vnniTiles {
                 // Split by whole tiles; the helper's "rows" are tiles here.
                 let scratchBytes = finch_q4_vnni_scratch_bytes(columns, groupSize, n)
                 forEachQuantizedRowRange(rows: tiles.count, byteCount: tiles.byteCount, inputRows: n, threads: threads) { range in
+                    prepareInput()
                     withUnsafeTemporaryAllocation(byteCount: scratchBytes, alignment: 64) { scratch in
                         finch_q4_gemm_vnni(tiles.codes, tiles.scales, tiles.minimums, outputs, columns, groupSize, xq, xScales,
                                            groupSums, n, bias, y, outputs, range.lowerBound, range.upperBound, scratch.baseAddress)
@@ -208,6 +220,7 @@ extension Q4Matrix {
                 return
             }
             forEachQuantizedRowRange(rows: outputs, byteCount: byteCount, inputRows: n, threads: threads) { range in
+                prepareInput()
                 finch_q4_gemm(packed, scales, minimums, columns, groupSize, xq, xScales, groupSums, n, bias, y,
                               outputs, range.lowerBound, range.upperBound)
             }

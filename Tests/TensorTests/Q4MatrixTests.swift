@@ -1,4 +1,5 @@
 import CKernels
+import Dispatch
 import Tensor
 import XCTest
 
@@ -228,6 +229,43 @@ final class Q4MatrixTests: XCTestCase {
                 }
             }
         }
+    }
+
+    /// The activations quantized by several threads sharing chunks of rows (as a multi-row product
+    /// does) are the bytes one thread gives, whether every thread comes or one caller takes all the
+    /// chunks, with a short last chunk and a short last block.
+    func testSharedInputPreparationEqualsTheSerialOne() {
+        var data = TestData(seed: 20)
+        let (n, columns, groupSize) = (13, 161, 64)
+        let x = data.normal(n * columns)
+        let (codeCount, scaleCount, sumCount) = (n * finch_q4_input_stride(columns), n * 6, n * 3)
+        func prepared(_ prepare: (UnsafeMutablePointer<Int8>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void)
+            -> ([Int8], [Float], [Float]) {
+            var (codes, scales, sums) = ([Int8](repeating: 99, count: codeCount), [Float](repeating: .nan, count: scaleCount),
+                                         [Float](repeating: .nan, count: sumCount))
+            prepare(&codes, &scales, &sums)
+            return (codes, scales, sums)
+        }
+        let serial = prepared { finch_q4_prepare_input(x, n, columns, groupSize, $0, $1, $2) }
+        for (rowsPerChunk, threads) in [(1, 3), (2, 2), (5, 3), (4, 1), (13, 2)] {
+            let counters = UnsafeMutablePointer<Int>.allocate(capacity: 2)
+            defer { counters.deallocate() }
+            counters.initialize(repeating: 0, count: 2)
+            let shared = prepared { codes, scales, sums in
+                let pointers = UncheckedPointers(codes: codes, scales: scales, sums: sums, counters: counters)
+                DispatchQueue.concurrentPerform(iterations: threads) { _ in
+                    finch_q4_prepare_input_shared(x, n, columns, groupSize, pointers.codes, pointers.scales, pointers.sums,
+                                                  rowsPerChunk, pointers.counters, pointers.counters + 1)
+                }
+            }
+            XCTAssertTrue(shared == serial, "\(rowsPerChunk) rows a chunk, \(threads) threads")
+            XCTAssertEqual(counters[1], (n + rowsPerChunk - 1) / rowsPerChunk, "every chunk done once")
+        }
+    }
+
+    private struct UncheckedPointers: @unchecked Sendable {
+        let codes: UnsafeMutablePointer<Int8>, scales: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Float>
+        let counters: UnsafeMutablePointer<Int>
     }
 
     // MARK: Saved bytes

@@ -86,6 +86,14 @@ void finch_q4_dequantize(const uint8_t *packed, const uint16_t *scales, const ui
 void finch_q4_prepare_input(const float *x, ptrdiff_t n, ptrdiff_t columns, ptrdiff_t groupSize,
                             int8_t *xq, float *xScales, float *groupSums);
 
+/// finch_q4_prepare_input shared by the threads of one product, without a barrier: each caller
+/// claims chunks of rowsPerChunk input rows (counter *claimed) until none are left, then waits until
+/// every chunk is done (counter *done), so its part of the product starts on the whole input. A
+/// thread that never comes leaves its chunks to the others. Both counters start at 0.
+void finch_q4_prepare_input_shared(const float *x, ptrdiff_t n, ptrdiff_t columns, ptrdiff_t groupSize,
+                                   int8_t *xq, float *xScales, float *groupSums, ptrdiff_t rowsPerChunk,
+                                   ptrdiff_t *claimed, ptrdiff_t *done);
+
 /// y[r] = Σ_i W(r, i) · x[i] (+ bias[r]) for r in rowBegin..<rowEnd, x as prepared above.
 /// Each row's result depends only on the row, so any split over threads is bit-identical.
 void finch_q4_gemv(const uint8_t *packed, const uint16_t *scales, const uint16_t *minimums,
