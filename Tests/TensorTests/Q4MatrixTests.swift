@@ -217,15 +217,18 @@ final class Q4MatrixTests: XCTestCase {
                                     "the automatic choice no longer reaches the multi-threaded path")
         let x = data.normal(rows * inFeatures)
         let bias = data.normal(outFeatures)
-        // A loaded test machine would otherwise keep the batch-1 product on one thread.
-        SpinPool.setPolicy(.always)
+        // A loaded test machine would otherwise keep the batch-1 product on one thread; with the
+        // pool's workers standing down the VNNI multi-row product goes through Dispatch instead.
         defer { SpinPool.setPolicy(.fromEnvironment) }
-        for kernel in Q4Matrix.MultiRowKernel.available {
-            for n in [1, rows] {
-                let single = multiply(matrix, x, rows: n, bias: bias, threads: 1, kernel: kernel)
-                for threads in [2, 3, nil] {
-                    XCTAssertEqual(multiply(matrix, x, rows: n, bias: bias, threads: threads, kernel: kernel), single,
-                                   "\(kernel) \(n) rows, threads \(threads.map(String.init) ?? "auto")")
+        for policy in [SpinPool.Policy.always, .never] {
+            SpinPool.setPolicy(policy)
+            for kernel in Q4Matrix.MultiRowKernel.available {
+                for n in [1, rows] {
+                    let single = multiply(matrix, x, rows: n, bias: bias, threads: 1, kernel: kernel)
+                    for threads in [2, 3, nil] {
+                        XCTAssertEqual(multiply(matrix, x, rows: n, bias: bias, threads: threads, kernel: kernel), single,
+                                       "\(kernel) \(n) rows, threads \(threads.map(String.init) ?? "auto"), pool \(policy)")
+                    }
                 }
             }
         }

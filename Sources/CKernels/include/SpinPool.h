@@ -38,6 +38,9 @@ enum {
     FINCH_SPIN_POOL_NEVER = 2
 };
 void finch_spin_pool_set_policy(int policy);
+/// Whether a loop started now would hand parts to the workers (the policy, the load, a back-off):
+/// a caller with a slower hand-off of its own (Dispatch) uses that instead when they stand down.
+int finch_spin_pool_workers_welcome(void);
 
 /// Whether a one-minute load average is too high for spinning workers on `cpus` cores (AUTOMATIC
 /// stands them down): above twice the cores + 1, since the decoding process's own caller and
