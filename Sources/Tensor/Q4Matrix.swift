@@ -226,11 +226,13 @@ extension Q4Matrix {
         }
     }
 
-    /// Tile ranges of a multi-row VNNI product: over the `SpinPool` while its workers are welcome,
-    /// four parts a thread claimed one at a time, else one range a thread through Dispatch. The
-    /// pool's workers are often still spinning from the last decoding step or product, and a
-    /// Dispatch loop then had to wait for a core they held: a 64-token slm60m prefill took
-    /// 15.1–16.0 ms through Dispatch, 14.2 through the pool (int8 14.4–14.8, same run).
+    /// Tile ranges of a multi-row VNNI product, one a thread: over the `SpinPool` while its workers
+    /// are welcome, else through Dispatch. The pool's workers are often still spinning from the last
+    /// decoding step or product, and a Dispatch loop then had to wait for a core they held: a
+    /// 64-token slm60m prefill took 15.1–16.0 ms through Dispatch, 14.2 through the pool (int8
+    /// 14.9–15.4, same run). One part a thread measured 1–3% faster than two and four (each part
+    /// converts its tiles' scales and the group sums again, and prefetches only within itself); a
+    /// late worker's part is still taken over by the caller if the worker has not claimed it.
     private func forEachTileRange(_ tiles: Q4VNNITiles, inputRows n: Int, threads: Int?, _ body: (Range<Int>) -> Void) {
         let automatic = tiles.byteCount * n >= QuantizedMatrix.parallelMinimumBytes ? Parallel.coreCount : 1
         let threadCount = max(1, min(threads ?? automatic, tiles.count))
@@ -238,7 +240,7 @@ extension Q4Matrix {
             // The helper's "rows" are tiles here.
             return forEachQuantizedRowRange(rows: tiles.count, byteCount: tiles.byteCount, inputRows: n, threads: threads, body)
         }
-        let tilesPerPart = (tiles.count + 4 * threadCount - 1) / (4 * threadCount)
+        let tilesPerPart = (tiles.count + threadCount - 1) / threadCount
         SpinPool.forEach((tiles.count + tilesPerPart - 1) / tilesPerPart, threads: threadCount) { part in
             body(part * tilesPerPart..<min(tiles.count, (part + 1) * tilesPerPart))
         }
