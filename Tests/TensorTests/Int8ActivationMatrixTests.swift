@@ -20,9 +20,10 @@ final class Int8ActivationMatrixTests: XCTestCase {
                 let matrix = try quantize(data.normal(inFeatures * outFeatures), inFeatures, outFeatures, groupSize)
                 let product = try XCTUnwrap(Int8ActivationMatrix(matrix))
                 let bias = data.normal(outFeatures)
-                // 1…17 rows: every pass height of the kernel (1 to 6 rows, one row with its
-                // split sums), and passes split unevenly.
-                for rows in 1...17 {
+                // 1…25 rows: every pass height of the kernel (1 and 2 rows in 256-bit registers,
+                // one row with its split sums; 3 to 10 rows in 512-bit ones), and two or three
+                // passes split unevenly (11 = 5 + 6, 21 = 7 + 7 + 7, 25 = 8 + 8 + 9).
+                for rows in 1...25 {
                     var x = data.normal(rows * inFeatures)
                     if inFeatures >= 2 * groupSize { for i in 0..<groupSize { x[i] = 0 } }  // a group of zeros
                     let what = "\(rows) rows \(inFeatures)→\(outFeatures) group \(groupSize)"
@@ -39,7 +40,7 @@ final class Int8ActivationMatrixTests: XCTestCase {
     /// nor on the threads.
     func testEachRowGetsTheSameBitsAloneInABatchAndOnAnyNumberOfThreads() throws {
         var data = TestData(seed: 6)
-        let (inFeatures, outFeatures, rows) = (512, 1536, 13)
+        let (inFeatures, outFeatures, rows) = (512, 1536, 19)
         let product = try XCTUnwrap(Int8ActivationMatrix(try quantize(data.normal(inFeatures * outFeatures), inFeatures, outFeatures, 64)))
         let x = data.normal(rows * inFeatures), bias = data.normal(outFeatures)
         let together = multiply(product, x, rows: rows, bias: bias, threads: 2)

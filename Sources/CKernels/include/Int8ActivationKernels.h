@@ -31,7 +31,7 @@ static inline ptrdiff_t finch_q8a8_input_stride(ptrdiff_t columns) { return (col
 /// Whether this CPU (and OS) runs finch_q8a8_gemm: AVX-512 F, VL, BW and VNNI.
 int finch_q8a8_available(void);
 
-/// Tiles of 8 output rows in a block: the kernel's register block is 4 tiles × up to 6 input rows.
+/// Tiles of 8 output rows in a block: the kernel's register block is 4 tiles × up to 10 input rows.
 #define FINCH_Q8A8_BLOCK_TILES 4
 
 /// Blocks of a matrix with `rows` outputs: ⌈rows / 32⌉.
