@@ -1,5 +1,5 @@
-// One core: the int8 × int8 kernel (finch_q8a8_gemm) against the previous one
-// (bench/q8a8_previous_kernel.c) in one process, on the same packed weights and quantized inputs,
+// One core: the int8 × int8 kernel (finch_q8a8_gemm) against the previous one (commit 976f3a8's,
+// which bench/q8a8_kernels.sh takes from git) in one process, on the same packed weights and quantized inputs,
 // for 1, 2, 4, 6, 8, 10 and 12 input rows, alternating old and new, best of `repeats`. The outputs
 // of 1…25 rows are compared byte for byte (with and without a bias); any difference fails.
 // "in cache" multiplies one copy; "from memory" cycles through enough copies to pass 64 MB, so
