@@ -49,7 +49,7 @@ final class BatchedForward {
     private let shortlistHead: ShortlistHead?
     private var shortlistLogits: FloatBuffer
     let compactRows: Bool
-    /// One attention-score row `[contextLength]` per worker thread.
+    /// Two attention-score rows `[2, contextLength]` per worker thread (a pair of heads).
     private let scoreRows: FloatBuffer
 
     /// `compactRows`: leave a shortlisted head's rows `[S]` (the generators, through `row(_:)`)
@@ -68,7 +68,7 @@ final class BatchedForward {
         logits = residual
         shortlistHead = weights.head as? ShortlistHead
         shortlistLogits = residual
-        scoreRows = FloatBuffer(count: Parallel.coreCount * config.contextLength)
+        scoreRows = FloatBuffer(count: Parallel.coreCount * 2 * config.contextLength)
     }
 
     private func reserve(rows: Int, logitRows: Int) {
@@ -93,6 +93,13 @@ final class BatchedForward {
                 if shortlistHead != nil { logits.pointer.update(repeating: -.infinity, count: logits.count) }
             }
         }
+    }
+
+    /// The weights of every product, blocks and head (one byte each in int8).
+    var productWeightCount: Int {
+        let head = (weights.head as? ShortlistHead)?.products ?? weights.head
+        let products = weights.blocks.flatMap { [$0.attention, $0.attentionProjection, $0.fc, $0.fcProjection] } + [head]
+        return products.reduce(0) { $0 + $1.inFeatures * $1.outFeatures }
     }
 
     /// Whether every product gives a row the same bits whatever other rows it runs with: the
@@ -207,17 +214,25 @@ final class BatchedForward {
         let averageCost = segments.reduce(0) { $0 + $1.tokens.count * ($1.cache.position + $1.tokens.count) } * headSize * 2
             / (8 * max(1, segments.count))
         let scoreRows = scoreRows.pointer
-        Parallel.forEachChunkIndexed(segments.count * heads, costPerItem: averageCost) { thread, items in
-            let scores = scoreRows + thread * contextLength
+        // Heads go in pairs (a narrow head alone leaves the FMA units idle; see attendPair).
+        let pairs = (heads + 1) / 2
+        Parallel.forEachChunkIndexed(segments.count * pairs, costPerItem: 2 * averageCost) { thread, items in
+            let scores = scoreRows + thread * 2 * contextLength
             for item in items {
-                let segment = segments[item / heads], h = item % heads, offset = h * headSize
-                let keys = segment.cache.keys[layer].pointer + h * headStride
-                let values = segment.cache.values[layer].pointer + h * headStride
+                let segment = segments[item / pairs], h = 2 * (item % pairs)
+                let keys = UnsafePointer(segment.cache.keys[layer].pointer + h * headStride)
+                let values = UnsafePointer(segment.cache.values[layer].pointer + h * headStride)
                 for i in 0..<segment.tokens.count {
-                    let row = starts[item / heads] + i, visible = segment.cache.position + i + 1
-                    CachedAttention.attend(query: qkv + row * 3 * c + offset, keys: keys, values: values, stride: headSize,
-                                           count: visible, width: headSize, scale: scale, scores: scores,
-                                           into: out + row * c + offset)
+                    let row = starts[item / pairs] + i, visible = segment.cache.position + i + 1
+                    let query = UnsafePointer(qkv + row * 3 * c + h * headSize), output = out + row * c + h * headSize
+                    if h + 1 < heads {
+                        CachedAttention.attendPair(queries: (query, query + headSize), keys: (keys, keys + headStride),
+                                                   values: (values, values + headStride), stride: headSize, count: visible,
+                                                   width: headSize, scale: scale, scores: scores, into: (output, output + headSize))
+                    } else {
+                        CachedAttention.attend(query: query, keys: keys, values: values, stride: headSize, count: visible,
+                                               width: headSize, scale: scale, scores: scores, into: output)
+                    }
                 }
             }
         }

@@ -56,8 +56,13 @@ public final class BatchedGenerator {
     /// Whether a step of decoding rows may run as one part of the sequences per core, each part a
     /// whole forward and its rows' sampling on one thread, with no hand-off inside: only when
     /// every product gives a row the same bits whatever rows are beside it (int8 × int8), so the
-    /// split changes no token.
+    /// split changes no token, and the weights are few enough to stay in the last-level cache —
+    /// each core then reads all of them, which for a model streamed from memory (slm60m's
+    /// 60 MB) would double the traffic the step is bound by.
     private let splitsDecoding: Bool
+    /// The largest model (weights of all products, a byte each in int8) whose decoding steps split
+    /// by sequence: half this machine's 32 MB L3, the narrator shapes (1.4–12 M) well inside.
+    static let splitDecodingWeightLimit = 16 << 20
     /// In the order they joined.
     private var sequences: [ActiveSequence] = []
     /// Caches of sequences that left, reused by the next ones.
@@ -71,6 +76,7 @@ public final class BatchedGenerator {
         self.tokensPerStep = tokensPerStep
         forward = BatchedForward(weights: weights, compactRows: true)
         splitsDecoding = Parallel.coreCount > 1 && forward.rowsAreIndependentOfTheBatch
+            && forward.productWeightCount <= Self.splitDecodingWeightLimit
     }
 
     /// Sequences that have not finished (prefilling or decoding).
