@@ -216,6 +216,8 @@ static int workers_welcome(void) {
     return !atomic_load_explicit(&crowded, memory_order_relaxed);
 }
 
+int finch_spin_pool_workers_welcome(void) { return workers_welcome(); }
+
 void finch_spin_pool_run(ptrdiff_t threads, ptrdiff_t count, finch_spin_task task, void *context) {
     if (count <= 0) return;
     int idle = 0;

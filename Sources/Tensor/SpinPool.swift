@@ -23,6 +23,10 @@ public enum SpinPool {
         finch_spin_pool_set_policy(policy.rawValue)
     }
 
+    /// Whether a loop started now would use the workers: the policy allows it, the machine is not
+    /// oversubscribed, and no back-off is running. Otherwise `forEach` runs on the caller alone.
+    public static var workersWelcome: Bool { finch_spin_pool_workers_welcome() != 0 }
+
     /// Calls `body(i)` for every i in 0..<count, each once, on the calling thread and up to
     /// `threads` − 1 workers, and returns when all are done. Parts are claimed one at a time, so
     /// a worker that is late (a loaded machine) leaves its parts to the caller. A call made while

@@ -39,6 +39,10 @@ enum {
 };
 void finch_spin_pool_set_policy(int policy);
 
+/// Whether a loop started now would be handed to the workers (the policy, the load, no back-off):
+/// a caller with another way to split its work asks before choosing this one.
+int finch_spin_pool_workers_welcome(void);
+
 /// Whether a one-minute load average is too high for spinning workers on `cpus` cores (AUTOMATIC
 /// stands them down): above twice the cores + 1, since the decoding process's own caller and
 /// spinning worker count in it (an idle 2-core machine decoding shows about 3).

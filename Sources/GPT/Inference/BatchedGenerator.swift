@@ -56,13 +56,14 @@ public final class BatchedGenerator {
     /// Whether a step of decoding rows may run as one part of the sequences per core, each part a
     /// whole forward and its rows' sampling on one thread, with no hand-off inside: only when
     /// every product gives a row the same bits whatever rows are beside it (int8 × int8), so the
-    /// split changes no token, and the weights are few enough to stay in the last-level cache —
-    /// each core then reads all of them, which for a model streamed from memory (slm60m's
-    /// 60 MB) would double the traffic the step is bound by.
+    /// split changes no token, and the model is small (`splitDecodingWeightLimit`): each core then
+    /// reads every weight, which for a larger model doubles the traffic its step is bound by.
     private let splitsDecoding: Bool
     /// The largest model (weights of all products, a byte each in int8) whose decoding steps split
-    /// by sequence: half this machine's 32 MB L3, the narrator shapes (1.4–12 M) well inside.
-    static let splitDecodingWeightLimit = 16 << 20
+    /// by sequence. Measured with the workers on: the 4 × 128 narrator (1.4 M) 0.25 → 0.14 ms a
+    /// ten-row step; 6 × 256 (5.9 M) and 6 × 384 (12 M) gained nothing or lost (each core reads
+    /// every weight, and their steps are bound by reading ten KV caches).
+    static let splitDecodingWeightLimit = 4 << 20
     /// In the order they joined.
     private var sequences: [ActiveSequence] = []
     /// Caches of sequences that left, reused by the next ones.
@@ -143,7 +144,7 @@ public final class BatchedGenerator {
                 scheduled.append((index, count))
             }
         }
-        if splitsDecoding, segments.count >= 2, scheduled.allSatisfy({ sequences[$0.index].pending.count - sequences[$0.index].pendingStart == 1 }) {
+        if splitsDecoding, segments.count >= 2, SpinPool.workersWelcome, scheduled.allSatisfy({ sequences[$0.index].pending.count - sequences[$0.index].pendingStart == 1 }) {
             return finishDecoding(segments: segments, scheduled: scheduled.map(\.index), events: events)
         }
         forward.run(segments)
@@ -180,6 +181,9 @@ public final class BatchedGenerator {
     /// part runs its forward and samples its rows on one thread (its kernels serial), so the step
     /// costs one hand-off instead of one per product and attention of every block. Rows of a
     /// small model are too cheap to split finer: a ten-row step of the narrator is ~0.2 ms.
+    /// The hand-off is the `SpinPool`'s (its workers awake between steps; a Dispatch worker woken
+    /// each step often started after the caller had run both parts). When the pool's workers stand
+    /// down (a crowded machine) the step is not split, so it keeps the products' own two threads.
     private func finishDecoding(segments: [BatchedForward.Segment], scheduled: [Int],
                                 events: [SequenceID: TokenEvent]) -> [SequenceID: TokenEvent] {
         var events = events
