@@ -83,6 +83,42 @@ void finch_attention_weighted_sum(const float *probs, const float *values, ptrdi
     }
 }
 
+/// weighted_blocks for two heads at once (same positions, probabilities of their own): 2B
+/// independent FMA chains where one narrow head has only B, each column summed exactly as there.
+static inline __attribute__((always_inline)) void weighted_blocks_pair(const int B, const float *probsA, const float *valuesA,
+                                                                       float *outA, const float *probsB, const float *valuesB,
+                                                                       float *outB, ptrdiff_t stride, ptrdiff_t count) {
+    __m256 accA[4], accB[4];
+    for (int k = 0; k < B; k++) accA[k] = accB[k] = _mm256_setzero_ps();
+    for (ptrdiff_t j = 0; j < count; j++) {
+        __m256 pA = _mm256_set1_ps(probsA[j]), pB = _mm256_set1_ps(probsB[j]);
+        const float *rowA = valuesA + j * stride, *rowB = valuesB + j * stride;
+        for (int k = 0; k < B; k++) {
+            accA[k] = _mm256_fmadd_ps(pA, _mm256_loadu_ps(rowA + 8 * k), accA[k]);
+            accB[k] = _mm256_fmadd_ps(pB, _mm256_loadu_ps(rowB + 8 * k), accB[k]);
+        }
+    }
+    for (int k = 0; k < B; k++) {
+        _mm256_storeu_ps(outA + 8 * k, accA[k]);
+        _mm256_storeu_ps(outB + 8 * k, accB[k]);
+    }
+}
+
+void finch_attention_weighted_sum_pair(const float *probsA, const float *valuesA, float *outA, const float *probsB,
+                                       const float *valuesB, float *outB, ptrdiff_t stride, ptrdiff_t count,
+                                       ptrdiff_t width) {
+    switch (width % 8 == 0 ? width / 8 : 0) {
+    case 4: weighted_blocks_pair(4, probsA, valuesA, outA, probsB, valuesB, outB, stride, count); return;
+    case 3: weighted_blocks_pair(3, probsA, valuesA, outA, probsB, valuesB, outB, stride, count); return;
+    case 2: weighted_blocks_pair(2, probsA, valuesA, outA, probsB, valuesB, outB, stride, count); return;
+    case 1: weighted_blocks_pair(1, probsA, valuesA, outA, probsB, valuesB, outB, stride, count); return;
+    default:
+        // Wide heads keep eight or more chains each already.
+        finch_attention_weighted_sum(probsA, valuesA, stride, count, width, outA);
+        finch_attention_weighted_sum(probsB, valuesB, stride, count, width, outB);
+    }
+}
+
 #else
 
 void finch_attention_scores(const float *query, const float *keys, ptrdiff_t stride, ptrdiff_t count,
@@ -101,6 +137,13 @@ void finch_attention_weighted_sum(const float *probs, const float *values, ptrdi
         for (ptrdiff_t j = 0; j < count; j++) sum += probs[j] * values[j * stride + d];
         out[d] = sum;
     }
+}
+
+void finch_attention_weighted_sum_pair(const float *probsA, const float *valuesA, float *outA, const float *probsB,
+                                       const float *valuesB, float *outB, ptrdiff_t stride, ptrdiff_t count,
+                                       ptrdiff_t width) {
+    finch_attention_weighted_sum(probsA, valuesA, stride, count, width, outA);
+    finch_attention_weighted_sum(probsB, valuesB, stride, count, width, outB);
 }
 
 #endif

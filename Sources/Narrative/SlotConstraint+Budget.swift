@@ -53,11 +53,11 @@ extension SlotConstraint {
         return .keptOnly(fitting.isEmpty && stops.isEmpty ? closest : fitting + stops)
     }
 
-    /// Whether the row's favourite token is a stop (the sampler's vectorised argmax: this runs on
-    /// every step of every narrative, over the whole vocabulary).
-    func prefersStop(_ logits: UnsafeMutableBufferPointer<Float>) -> Bool {
-        guard !logits.isEmpty else { return false }
-        return vocabulary.stopTokens.contains(Sampler.argmax(UnsafeBufferPointer(logits)))
+    /// Whether the row's favourite token is a stop (the sampler's argmax: this runs on every step
+    /// of every narrative, over the whole row).
+    func prefersStop(_ logits: LogitRow) -> Bool {
+        guard !logits.values.isEmpty else { return false }
+        return vocabulary.stopTokens.contains(logits.argmax())
     }
 
     /// Outside a slot, the openers after which fewer tokens are needed to stop: the start of a

@@ -70,29 +70,27 @@ public struct SlotConstraint: LogitsProcessor {
     /// Whether every fact a stop waits for has been written.
     public var hasStatedRequiredFacts: Bool { required.isSubset(of: stated) }
 
-    public func process(_ logits: UnsafeMutableBufferPointer<Float>) {
+    public func process(_ logits: LogitRow) {
         if partial == nil, !(endsSentence && hasStatedRequiredFacts), prefersStop(logits) {
             let progress = tokensNearerTheStop()
             if !progress.isEmpty {
-                keepOnly(progress, in: logits)
+                logits.keepOnly(progress)
                 return
             }
         }
         switch budgetMask() {
         case .free: break
-        case let .masked(ids): for id in ids where id < logits.count { logits[id] = -.infinity }
+        case let .masked(ids): logits.forbid(ids)
         case let .keptOnly(ids):
-            keepOnly(ids, in: logits)
+            logits.keepOnly(ids)
             return
         }
         guard let partial else {
-            for id in maskedOpeners where id < logits.count { logits[id] = -.infinity }
-            for id in vocabulary.literalNumbers where id < logits.count { logits[id] = -.infinity }
-            if endsWord { for id in vocabulary.gluedOpeners where id < logits.count { logits[id] = -.infinity } }
-            for id in vocabulary.gluingOpeners where id < logits.count { logits[id] = -.infinity }
-            if !(endsSentence && hasStatedRequiredFacts) {
-                for id in vocabulary.stopList where id < logits.count { logits[id] = -.infinity }
-            }
+            logits.forbid(maskedOpeners)
+            logits.forbid(vocabulary.literalNumbers)
+            if endsWord { logits.forbid(vocabulary.gluedOpeners) }
+            logits.forbid(vocabulary.gluingOpeners)
+            if !(endsSentence && hasStatedRequiredFacts) { logits.forbid(vocabulary.stopList) }
             return
         }
         var allowed = (vocabulary.continuations[partial] ?? []).filter { walk($0.bytes, from: partial) != nil }
@@ -102,14 +100,7 @@ public struct SlotConstraint: LogitsProcessor {
         }
         // Nothing continues it only if the vocabulary lacks single bytes; leave the row to the checker then.
         guard !allowed.isEmpty else { return }
-        keepOnly(allowed.map(\.id), in: logits)
-    }
-
-    /// Sets every logit but those of `ids` to −∞.
-    private func keepOnly(_ ids: [Int], in logits: UnsafeMutableBufferPointer<Float>) {
-        let kept = ids.map { $0 < logits.count ? logits[$0] : -.infinity }
-        logits.update(repeating: -.infinity)
-        for (id, value) in zip(ids, kept) where id < logits.count { logits[id] = value }
+        logits.keepOnly(allowed.map(\.id))
     }
 
     public mutating func accept(_ token: Int) {

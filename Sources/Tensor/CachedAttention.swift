@@ -13,7 +13,22 @@ public enum CachedAttention {
         count: Int, width: Int, scale: Float, scores: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>
     ) {
         finch_attention_scores(query, keys, stride, count, width, scores)
-        Softmax.causalForward(probs: scores, scores: scores, rows: 1, columns: count, offset: count - 1, scale: scale)
+        Softmax.normalise(scores, scores, valid: count, scale: scale)
         finch_attention_weighted_sum(scores, values, stride, count, width, out)
+    }
+
+    /// `attend` for two heads of one sequence (the same `count` positions): their weighted sums
+    /// run interleaved, each output bit for bit the one `attend` gives. `scores` holds 2 · `count` floats.
+    public static func attendPair(
+        queries: (UnsafePointer<Float>, UnsafePointer<Float>), keys: (UnsafePointer<Float>, UnsafePointer<Float>),
+        values: (UnsafePointer<Float>, UnsafePointer<Float>), stride: Int, count: Int, width: Int, scale: Float,
+        scores: UnsafeMutablePointer<Float>, into out: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)
+    ) {
+        let second = scores + count
+        finch_attention_scores(queries.0, keys.0, stride, count, width, scores)
+        finch_attention_scores(queries.1, keys.1, stride, count, width, second)
+        Softmax.normalise(scores, scores, valid: count, scale: scale)
+        Softmax.normalise(second, second, valid: count, scale: scale)
+        finch_attention_weighted_sum_pair(scores, values.0, out.0, second, values.1, out.1, stride, count, width)
     }
 }

@@ -93,7 +93,13 @@ public enum Parallel {
     /// Runs `body(0..<iterations)` concurrently and returns when all are done. The kernels
     /// hand it closures over raw pointers to disjoint memory; Dispatch wants them Sendable,
     /// which the type system cannot see, so the closure crosses in a box.
+    /// Inside `serially` they run one after another on the calling thread, so a kernel that splits
+    /// its own work (the quantized products) keeps to the thread of a caller that already split.
     static func run(_ iterations: Int, _ body: (Int) -> Void) {
+        if isSerial {
+            for i in 0..<iterations { body(i) }
+            return
+        }
         withoutActuallyEscaping(body) { escapable in
             let box = UncheckedSendableBox(escapable)
             DispatchQueue.concurrentPerform(iterations: iterations) { box.value($0) }

@@ -12,8 +12,8 @@ final class LogitsProcessorTests: XCTestCase {
         var banned: Int?
         var drawn: [Int] = []
 
-        func process(_ logits: UnsafeMutableBufferPointer<Float>) {
-            if let banned { for id in stride(from: banned, to: logits.count, by: 5) { logits[id] = -.infinity } }
+        func process(_ logits: LogitRow) {
+            if let banned { logits.forbid(stride(from: banned, to: logits.vocabularySize, by: 5)) }
             if drawn.count < minimum { logits[stop] = -.infinity }
         }
 

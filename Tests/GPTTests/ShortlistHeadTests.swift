@@ -96,41 +96,63 @@ final class ShortlistHeadTests: XCTestCase {
                               shortlist: shortlist, exact: false)
     }
 
-    /// A page generated together with the shortlisted head writes, token for token, what each
-    /// sequence writes alone with it, and only tokens of the list.
-    func testGreedyBatchedEqualsAloneWithAShortlist() throws {
+    /// Forbids the token drawn last and the stop until four tokens are drawn: a processor
+    /// writing by id into the batch's compact rows and the alone session's full ones.
+    private struct RepeatBan: LogitsProcessor {
+        let stop: Int
+        var drawn: [Int] = []
+        func process(_ logits: LogitRow) {
+            if let last = drawn.last { logits[last] = -.infinity }
+            if drawn.count < 4 { logits.forbid([stop]) }
+        }
+        mutating func accept(_ token: Int) { drawn.append(token) }
+    }
+
+    /// A page generated together with the shortlisted head (compact rows) writes, token for token,
+    /// what each sequence writes alone with it (whole rows): greedy, seeded sampling with a
+    /// penalty, each with and without a processor — and only tokens of the list.
+    func testBatchedEqualsAloneWithAShortlist() throws {
+        // Int8 × int8 decoding steps run one part of the sequences per core: with the workers on
+        // whatever the load, so the parts really run side by side.
+        SpinPool.setPolicy(.always)
+        defer { SpinPool.setPolicy(.fromEnvironment) }
         let model = randomModel(seed: 10), shortlist = try randomShortlist(seed: 11)
         let quantized = try QuantizedModelWeights(quantizing: model)
         let weights = try InferenceWeights(model: model, quantized: quantized).shortlisted(shortlist, quantized: quantized)
         var generator = SeededGenerator(seed: 12)
         let prompts = [7, 1, 23, 40, 3].map { length in (0..<length).map { _ in generator.nextInt(below: config.vocabSize) } }
         let limits = [12, 3, 16, 8, 20]
+        let settings = [SamplingParameters.greedy, SamplingParameters(temperature: 1.2, topK: 30, topP: 0.9, repetitionPenalty: 1.3)]
+        for (sampling, processed) in [(settings[0], false), (settings[0], true), (settings[1], false), (settings[1], true)] {
+            func processor() -> RepeatBan? { processed ? RepeatBan(stop: shortlist.tokens[5]) : nil }
+            var expected: [[Int]] = []
+            for (index, (prompt, limit)) in zip(prompts, limits).enumerated() {
+                var alone = TokenGenerator(session: InferenceSession(weights: weights),
+                                           sampler: try Sampler(parameters: sampling, seed: UInt64(index)),
+                                           stopTokens: [shortlist.tokens[5]], processor: processor())
+                var tokens: [Int] = []
+                _ = try alone.generate(prompt: prompt, maxNewTokens: limit) { tokens.append($0); return true }
+                expected.append(tokens)
+            }
 
-        var expected: [[Int]] = []
-        for (prompt, limit) in zip(prompts, limits) {
-            var alone = TokenGenerator(session: InferenceSession(weights: weights), sampler: try Sampler(parameters: .greedy, seed: 0),
-                                       stopTokens: [])
-            var tokens: [Int] = []
-            _ = try alone.generate(prompt: prompt, maxNewTokens: limit) { tokens.append($0); return true }
-            expected.append(tokens)
+            let batched = try BatchedGenerator(weights: weights, tokensPerStep: 16)
+            var ids: [SequenceID] = []
+            for (index, (prompt, limit)) in zip(prompts, limits).enumerated() {
+                ids.append(try batched.add(prompt: prompt, sampler: try Sampler(parameters: sampling, seed: UInt64(index)),
+                                           maxNewTokens: limit, stopTokens: [shortlist.tokens[5]], processor: processor()))
+            }
+            var tokens: [SequenceID: [Int]] = [:]
+            var steps = 0
+            while !batched.isEmpty {
+                for (id, event) in batched.step() { if let token = event.token { tokens[id, default: []].append(token) } }
+                steps += 1
+                XCTAssertLessThan(steps, 500, "the batch never drains")
+            }
+            XCTAssertEqual(ids.map { tokens[$0] ?? [] }, expected, "\(sampling), processor \(processed)")
+            let listed = Set(shortlist.tokens)
+            XCTAssertTrue(expected.joined().allSatisfy(listed.contains), "a token off the shortlist was generated")
+            XCTAssertGreaterThan(Set(expected.joined()).count, 5, "the continuations vary")
         }
-
-        let batched = try BatchedGenerator(weights: weights, tokensPerStep: 16)
-        var ids: [SequenceID] = []
-        for (prompt, limit) in zip(prompts, limits) {
-            ids.append(try batched.add(prompt: prompt, sampler: try Sampler(parameters: .greedy, seed: 0), maxNewTokens: limit, stopTokens: []))
-        }
-        var tokens: [SequenceID: [Int]] = [:]
-        var steps = 0
-        while !batched.isEmpty {
-            for (id, event) in batched.step() { if let token = event.token { tokens[id, default: []].append(token) } }
-            steps += 1
-            XCTAssertLessThan(steps, 500, "the batch never drains")
-        }
-        XCTAssertEqual(ids.map { tokens[$0] ?? [] }, expected)
-        let listed = Set(shortlist.tokens)
-        XCTAssertTrue(expected.joined().allSatisfy(listed.contains), "a token off the shortlist was generated")
-        XCTAssertGreaterThan(Set(expected.joined()).count, 5, "the continuations vary")
     }
 
     /// A checkpoint carries its shortlist as shortlist.json: loaded, the head is restricted to it;

@@ -113,9 +113,9 @@ struct MinimumNewTokens: LogitsProcessor {
         self.count = count
     }
 
-    func process(_ logits: UnsafeMutableBufferPointer<Float>) {
+    func process(_ logits: LogitRow) {
         guard drawn < count else { return }
-        for stop in stops { logits[stop] = -.infinity }
+        logits.forbid(stops)
     }
 
     mutating func accept(_ token: Int) { drawn += 1 }

@@ -66,7 +66,7 @@ final class NarratorShortlistTests: XCTestCase {
                 row.withUnsafeMutableBufferPointer { $0.update(repeating: -.infinity) }
                 for token in shortlist.tokens { row[token] = Float(generator.nextNormal()) * 4 }
                 let next = row.withUnsafeMutableBufferPointer { logits in
-                    constraint.process(logits)
+                    constraint.process(LogitRow(full: logits))
                     return sampler.next(logits: UnsafeBufferPointer(logits), history: [])
                 }
                 XCTAssertTrue(row[next].isFinite, "sheet \(index): drew token \(next), off the shortlist or masked")

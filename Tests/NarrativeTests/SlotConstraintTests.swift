@@ -33,7 +33,7 @@ final class SlotConstraintTests: XCTestCase {
     private func processedRow(_ constraint: SlotConstraint, favouring favourite: [Int: Float]) -> [Float] {
         var row = [Float](repeating: 0, count: GPTConfig.gpt2VocabularySize)
         for (id, value) in favourite { row[id] = value }
-        row.withUnsafeMutableBufferPointer { constraint.process($0) }
+        row.withUnsafeMutableBufferPointer { constraint.process(LogitRow(full: $0)) }
         return row
     }
 
@@ -124,7 +124,7 @@ final class SlotConstraintTests: XCTestCase {
                 var row = [Float](repeating: 0, count: GPTConfig.gpt2VocabularySize)
                 for (id, value) in favourite { row[id] = value }
                 let next = row.withUnsafeMutableBufferPointer { row in
-                    constraint.process(row)
+                    constraint.process(LogitRow(full: row))
                     return sampler.next(logits: UnsafeBufferPointer(row), history: [])
                 }
                 constraint.accept(next)

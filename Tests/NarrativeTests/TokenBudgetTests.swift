@@ -23,7 +23,7 @@ final class TokenBudgetTests: XCTestCase {
             while tokens.count < narrator.maxNewTokens {
                 var row = [Float](repeating: 0, count: GPTConfig.gpt2VocabularySize)
                 for (rank, id) in wordy.enumerated() { row[id] = Float(10 - rank) }
-                row.withUnsafeMutableBufferPointer { constraint.process($0) }
+                row.withUnsafeMutableBufferPointer { constraint.process(LogitRow(full: $0)) }
                 let next = Sampler.argmax(row)
                 constraint.accept(next)
                 if narrator.stopTokens.contains(next) { break }

@@ -17,6 +17,13 @@ void finch_attention_scores(const float *query, const float *keys, ptrdiff_t str
 void finch_attention_weighted_sum(const float *probs, const float *values, ptrdiff_t stride, ptrdiff_t count,
                                   ptrdiff_t width, float *out);
 
+/// finch_attention_weighted_sum of two heads with the same positions (two heads of one
+/// sequence), interleaved: a narrow head (32 columns: four FMA chains, each waiting on its last
+/// FMA) leaves most of the FMA units idle alone. Each output is the single call's, bit for bit.
+void finch_attention_weighted_sum_pair(const float *probsA, const float *valuesA, float *outA, const float *probsB,
+                                       const float *valuesB, float *outB, ptrdiff_t stride, ptrdiff_t count,
+                                       ptrdiff_t width);
+
 #ifdef __cplusplus
 }
 #endif

@@ -43,15 +43,20 @@ final class BatchedForward {
     private var lastRows: FloatBuffer
     private(set) var logits: FloatBuffer
     private var logitsCapacity = 0
-    /// A head restricted to a shortlist writes only its S columns of `logits` (kept −∞ elsewhere
-    /// from when the buffer is made), through `shortlistLogits` [S rows, S].
+    /// A head restricted to a shortlist computes `shortlistLogits` [rows, S]. With `compactRows`
+    /// they stay so (`row(_:)` maps them to ids); otherwise they are written into their columns of
+    /// `logits`, kept −∞ elsewhere from when the buffer is made.
     private let shortlistHead: ShortlistHead?
     private var shortlistLogits: FloatBuffer
-    /// One attention-score row `[contextLength]` per worker thread.
+    let compactRows: Bool
+    /// Two attention-score rows `[2, contextLength]` per worker thread (a pair of heads).
     private let scoreRows: FloatBuffer
 
-    init(weights: InferenceWeights) {
+    /// `compactRows`: leave a shortlisted head's rows `[S]` (the generators, through `row(_:)`)
+    /// instead of writing whole `[V]` rows into `logits`.
+    init(weights: InferenceWeights, compactRows: Bool = false) {
         self.weights = weights
+        self.compactRows = compactRows
         config = weights.model.config
         residual = FloatBuffer(count: 0)
         normed = residual
@@ -63,7 +68,7 @@ final class BatchedForward {
         logits = residual
         shortlistHead = weights.head as? ShortlistHead
         shortlistLogits = residual
-        scoreRows = FloatBuffer(count: Parallel.coreCount * config.contextLength)
+        scoreRows = FloatBuffer(count: Parallel.coreCount * 2 * config.contextLength)
     }
 
     private func reserve(rows: Int, logitRows: Int) {
@@ -80,11 +85,33 @@ final class BatchedForward {
         if logitRows > logitsCapacity {
             logitsCapacity = logitRows
             lastRows = FloatBuffer(count: logitRows * c)
-            logits = FloatBuffer(count: logitRows * config.vocabSize)
             if let shortlistHead {
-                logits.pointer.update(repeating: -.infinity, count: logits.count)
                 shortlistLogits = FloatBuffer(count: logitRows * shortlistHead.shortlistCount)
             }
+            if !(compactRows && shortlistHead != nil) {
+                logits = FloatBuffer(count: logitRows * config.vocabSize)
+                if shortlistHead != nil { logits.pointer.update(repeating: -.infinity, count: logits.count) }
+            }
+        }
+    }
+
+    /// The weights of every product, blocks and head (one byte each in int8).
+    var productWeightCount: Int {
+        let head = (weights.head as? ShortlistHead)?.products ?? weights.head
+        let products = weights.blocks.flatMap { [$0.attention, $0.attentionProjection, $0.fc, $0.fcProjection] } + [head]
+        return products.reduce(0) { $0 + $1.inFeatures * $1.outFeatures }
+    }
+
+    /// Whether every product gives a row the same bits whatever other rows it runs with: the
+    /// int8 × int8 kernel's documented contract (float GEMMs and the float-activation kernels
+    /// make no such promise).
+    var rowsAreIndependentOfTheBatch: Bool {
+        func independent(_ op: any LinearOperator) -> Bool {
+            if let shortlisted = op as? ShortlistHead { return independent(shortlisted.products) }
+            return (op as? QuantizedLinear)?.integerProduct != nil
+        }
+        return independent(weights.head) && weights.blocks.allSatisfy {
+            independent($0.attention) && independent($0.attentionProjection) && independent($0.fc) && independent($0.fcProjection)
         }
     }
 
@@ -92,8 +119,8 @@ final class BatchedForward {
     var hiddenStates: UnsafeMutablePointer<Float> { residual.pointer }
 
     /// Runs `segments` (each fits its cache's remaining context, token ids already checked),
-    /// advances their caches, and leaves in `logits` one row `[V]` per segment that wants
-    /// logits, in segment order.
+    /// advances their caches, and leaves one row of logits per segment that wants them, in
+    /// segment order (`row(_:)`; in `logits` as `[V]` rows unless `compactRows`).
     func run(_ segments: [Segment]) {
         let rows = segments.reduce(0) { $0 + $1.tokens.count }
         let logitRows = segments.reduce(0) { $0 + ($1.wantsLogits ? 1 : 0) }
@@ -142,12 +169,26 @@ final class BatchedForward {
         LayerNorm.forward(out: lastRows.pointer, mean: nil, rstd: nil, input: lastRows.pointer,
                           weight: p + model.layout.lnFinalWeight, bias: p + model.layout.lnFinalBias,
                           rows: logitRows, channels: c, eps: config.layerNormEpsilon)
-        if let shortlistHead {
+        if let shortlistHead, compactRows {
+            shortlistHead.products.apply(rows: logitRows, input: lastRows.pointer, output: shortlistLogits.pointer)
+        } else if let shortlistHead {
             shortlistHead.applyShortlisted(rows: logitRows, input: lastRows.pointer, scratch: shortlistLogits.pointer,
                                            output: logits.pointer)
         } else {
             weights.head.apply(rows: logitRows, input: lastRows.pointer, output: logits.pointer)
         }
+    }
+
+    /// The logits of the last `run`'s `index`-th wanting segment (valid until the next `run`):
+    /// compact `[S]` with the shortlist as id map when `compactRows` and the head is shortlisted,
+    /// else the whole `[V]`.
+    func row(_ index: Int) -> LogitRow {
+        if compactRows, let shortlistHead {
+            let count = shortlistHead.shortlistCount
+            return LogitRow(compact: UnsafeMutableBufferPointer(start: shortlistLogits.pointer + index * count, count: count),
+                            shortlist: shortlistHead.shortlist)
+        }
+        return LogitRow(full: UnsafeMutableBufferPointer(start: logits.pointer + index * config.vocabSize, count: config.vocabSize))
     }
 
     /// Appends every segment's new keys and values to its cache in block `layer`, then attends
@@ -173,17 +214,25 @@ final class BatchedForward {
         let averageCost = segments.reduce(0) { $0 + $1.tokens.count * ($1.cache.position + $1.tokens.count) } * headSize * 2
             / (8 * max(1, segments.count))
         let scoreRows = scoreRows.pointer
-        Parallel.forEachChunkIndexed(segments.count * heads, costPerItem: averageCost) { thread, items in
-            let scores = scoreRows + thread * contextLength
+        // Heads go in pairs (a narrow head alone leaves the FMA units idle; see attendPair).
+        let pairs = (heads + 1) / 2
+        Parallel.forEachChunkIndexed(segments.count * pairs, costPerItem: 2 * averageCost) { thread, items in
+            let scores = scoreRows + thread * 2 * contextLength
             for item in items {
-                let segment = segments[item / heads], h = item % heads, offset = h * headSize
-                let keys = segment.cache.keys[layer].pointer + h * headStride
-                let values = segment.cache.values[layer].pointer + h * headStride
+                let segment = segments[item / pairs], h = 2 * (item % pairs)
+                let keys = UnsafePointer(segment.cache.keys[layer].pointer + h * headStride)
+                let values = UnsafePointer(segment.cache.values[layer].pointer + h * headStride)
                 for i in 0..<segment.tokens.count {
-                    let row = starts[item / heads] + i, visible = segment.cache.position + i + 1
-                    CachedAttention.attend(query: qkv + row * 3 * c + offset, keys: keys, values: values, stride: headSize,
-                                           count: visible, width: headSize, scale: scale, scores: scores,
-                                           into: out + row * c + offset)
+                    let row = starts[item / pairs] + i, visible = segment.cache.position + i + 1
+                    let query = UnsafePointer(qkv + row * 3 * c + h * headSize), output = out + row * c + h * headSize
+                    if h + 1 < heads {
+                        CachedAttention.attendPair(queries: (query, query + headSize), keys: (keys, keys + headStride),
+                                                   values: (values, values + headStride), stride: headSize, count: visible,
+                                                   width: headSize, scale: scale, scores: scores, into: (output, output + headSize))
+                    } else {
+                        CachedAttention.attend(query: query, keys: keys, values: values, stride: headSize, count: visible,
+                                               width: headSize, scale: scale, scores: scores, into: output)
+                    }
                 }
             }
         }

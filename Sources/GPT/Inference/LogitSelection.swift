@@ -12,12 +12,28 @@ enum LogitSelection {
     /// (NaNs are never chosen), as `Sampler.argmax`.
     static func argmax(_ row: UnsafePointer<Float>, count: Int) -> Int {
         guard count > 0, !row[0].isNaN else { return 0 }
-        let largest = VectorMath.max(row, count)
-        let target = VectorMath.Vector(repeating: largest)
+        return firstIndex(of: VectorMath.max(row, count), in: row, count: count) ?? 0
+    }
+
+    /// The lowest index of `value` in `row[0..<count]`, eight at a time.
+    static func firstIndex(of value: Float, in row: UnsafePointer<Float>, count: Int) -> Int? {
+        let target = VectorMath.Vector(repeating: value)
         var i = 0
         while i + 8 <= count, !any(VectorMath.load(row + i) .== target) { i += 8 }
-        while i < count, row[i] != largest { i += 1 }
-        return i < count ? i : 0
+        while i < count, row[i] != value { i += 1 }
+        return i < count ? i : nil
+    }
+
+    /// Whether `row[0..<count]` holds a NaN.
+    static func containsNaN(_ row: UnsafePointer<Float>, count: Int) -> Bool {
+        var i = 0
+        while i + 8 <= count {
+            let v = VectorMath.load(row + i)
+            if any(v .!= v) { return true }
+            i += 8
+        }
+        while i < count, !row[i].isNaN { i += 1 }
+        return i < count
     }
 
     /// The tokens `Sampler.topK` keeps of the row scaled by `scale` (the inverse temperature; 1

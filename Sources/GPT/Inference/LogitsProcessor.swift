@@ -8,8 +8,9 @@
 /// still gives the same tokens batched as alone. Each sequence owns its processor (a value),
 /// and rows are processed concurrently, so `process` must touch only its row and its own state.
 public protocol LogitsProcessor: Sendable {
-    /// Adjusts the logits `[V]` of the next draw in place.
-    func process(_ logits: UnsafeMutableBufferPointer<Float>)
+    /// Adjusts the logits of the next draw in place: a whole `[V]` row or a shortlisted model's
+    /// compact one, read and written by token id either way.
+    func process(_ logits: LogitRow)
     /// The token the sampler drew after `process`.
     mutating func accept(_ token: Int)
 }

@@ -18,6 +18,8 @@ public struct OutputShortlist: Sendable, Equatable {
     public let vocabSize: Int
     /// How the list was built (the corpus, the tokens added beside it), kept for whoever reads the file.
     public let note: String
+    /// Each token's place in `tokens`, or −1 off the list `[V]`: a compact row's id map read backwards.
+    public let slots: [Int32]
 
     /// Takes any ids in range, sorting them and dropping repeats.
     public init(tokens: some Sequence<Int>, vocabSize: Int, note: String) throws {
@@ -31,6 +33,9 @@ public struct OutputShortlist: Sendable, Equatable {
         self.tokens = sorted
         self.vocabSize = vocabSize
         self.note = note
+        var slots = [Int32](repeating: -1, count: vocabSize)
+        for (slot, token) in sorted.enumerated() { slots[token] = Int32(slot) }
+        self.slots = slots
     }
 
     /// `directory/shortlist.json` checked against a model of `vocabSize` tokens, or nil when the

@@ -73,6 +73,47 @@ public struct Sampler {
         return adjusted.withUnsafeBufferPointer { pick($0.baseAddress!, count: $0.count, allowed: allowed) }
     }
 
+    /// The next token after `row`, the same draw as `next(logits:history:)` on the `[V]` row it
+    /// stands for. A compact row is sampled over its S logits, each candidate taking its listed
+    /// id: the tokens off the list are −∞, so they never enter the top-k nor carry probability.
+    /// A row holding a NaN or no finite maximum, where the full row's order of comparisons
+    /// decides, is expanded and sampled as one.
+    public mutating func next(_ row: LogitRow, history: Set<Int>) -> Int {
+        guard let shortlist = row.shortlist, let base = row.values.baseAddress else {
+            return next(logits: UnsafeBufferPointer(row.values), history: history)
+        }
+        let count = row.storedCount(below: vocabularyLimit.map { max(1, $0) } ?? shortlist.vocabSize)
+        if parameters.temperature == 0, parameters.repetitionPenalty == 1 { return row.argmax(below: vocabularyLimit.map { max(1, $0) }) }
+        guard count > 0, VectorMath.max(base, count).isFinite, !LogitSelection.containsNaN(base, count: count) else {
+            scratch = [Float](repeating: 0, count: shortlist.vocabSize)
+            scratch.withUnsafeMutableBufferPointer { row.expand(into: $0.baseAddress!) }
+            let expanded = scratch
+            return expanded.withUnsafeBufferPointer { next(logits: $0, history: history) }
+        }
+        guard parameters.repetitionPenalty != 1 else { return pickListed(base, count: count, shortlist: shortlist) }
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: UnsafeBufferPointer(start: base, count: count))
+        let penalty = parameters.repetitionPenalty
+        for token in history where token >= 0 && token < shortlist.vocabSize {
+            let slot = Int(shortlist.slots[token])
+            guard slot >= 0, slot < count else { continue }
+            scratch[slot] = scratch[slot] < 0 ? scratch[slot] * penalty : scratch[slot] / penalty
+        }
+        let adjusted = scratch
+        return adjusted.withUnsafeBufferPointer { pickListed($0.baseAddress!, count: count, shortlist: shortlist) }
+    }
+
+    /// `pick` over the first `count` logits of a compact row, every candidate mapped to its id.
+    private mutating func pickListed(_ row: UnsafePointer<Float>, count: Int, shortlist: OutputShortlist) -> Int {
+        if parameters.temperature == 0 {
+            return shortlist.tokens[LogitSelection.argmax(row, count: count)]
+        }
+        let scale = parameters.temperature == 1 ? 1 : 1 / parameters.temperature
+        let candidates = LogitSelection.topK(row, count: count, allowed: count, scale: scale, k: parameters.topK)
+            .map { (token: shortlist.tokens[$0.token], logit: $0.logit) }
+        return Self.draw(from: Self.nucleus(of: candidates, p: parameters.topP), uniform: generator.nextUniformDouble())
+    }
+
     /// Temperature, top-k, top-p and the draw over a row whose penalty is applied; ids at or
     /// above `allowed` count as −∞. The temperature is applied to the candidates as they are
     /// selected (the same products `applyTemperature` makes), never to the whole row.

@@ -60,7 +60,7 @@ public struct TokenGenerator {
         processed.removeAll(keepingCapacity: true)
         processed.append(contentsOf: logits)
         let token = processed.withUnsafeMutableBufferPointer { row in
-            processor.process(row)
+            processor.process(LogitRow(full: row))
             return sampler.next(logits: UnsafeBufferPointer(row), history: history)
         }
         processor.accept(token)
