@@ -8,19 +8,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-static double seconds(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static void *allocate(size_t bytes) {
-    void *p = aligned_alloc(64, (bytes + 63) / 64 * 64);
-    if (!p) { fprintf(stderr, "error: out of memory\n"); exit(1); }
-    return p;
-}
-
-static float uniform(void) { return rand() / (float)RAND_MAX - 0.5f; }
+#include "harness_support.h"
 
 /// Best time of the 4-bit kernel on a cols → rows weight for n rows of x.
 static double time_q4(const float *w, const float *x, long rows, long cols, int n, int asymmetric, int repeats) {

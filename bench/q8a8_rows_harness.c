@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "harness_support.h"
+
 void previous_q8a8_gemm(const int8_t *packed, const float *blockScales, const int32_t *blockOffsets,
                         ptrdiff_t rows, ptrdiff_t columns, ptrdiff_t groupSize,
                         const uint8_t *xq, const float *xScales, ptrdiff_t n,
@@ -20,20 +22,6 @@ typedef void (*Kernel)(const int8_t *, const float *, const int32_t *, ptrdiff_t
                        const uint8_t *, const float *, ptrdiff_t, const float *, float *, ptrdiff_t, ptrdiff_t, ptrdiff_t);
 
 enum { GROUP = 64, MAX_ROWS = 25 };
-
-static double seconds(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static void *allocate(size_t bytes) {
-    void *p = aligned_alloc(64, (bytes + 63) / 64 * 64);
-    if (!p) { fprintf(stderr, "error: out of memory\n"); exit(1); }
-    return p;
-}
-
-static float uniform(void) { return rand() / (float)RAND_MAX - 0.5f; }
 
 /// One weight matrix packed `copies` times (identical bytes at different addresses).
 typedef struct {
