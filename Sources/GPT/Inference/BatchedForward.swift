@@ -95,25 +95,19 @@ final class BatchedForward {
         }
     }
 
-    /// The weights of every product, blocks and head (one byte each in int8).
-    var productWeightCount: Int {
+    /// Every product of a forward: the four of each block, then the head (a shortlisted head's rows).
+    private var products: [any LinearOperator] {
         let head = (weights.head as? ShortlistHead)?.products ?? weights.head
-        let products = weights.blocks.flatMap { [$0.attention, $0.attentionProjection, $0.fc, $0.fcProjection] } + [head]
-        return products.reduce(0) { $0 + $1.inFeatures * $1.outFeatures }
+        return weights.blocks.flatMap { [$0.attention, $0.attentionProjection, $0.fc, $0.fcProjection] } + [head]
     }
+
+    /// The weights of every product, blocks and head (one byte each in int8).
+    var productWeightCount: Int { products.reduce(0) { $0 + $1.inFeatures * $1.outFeatures } }
 
     /// Whether every product gives a row the same bits whatever other rows it runs with: the
     /// int8 × int8 kernel's documented contract (float GEMMs and the float-activation kernels
     /// make no such promise).
-    var rowsAreIndependentOfTheBatch: Bool {
-        func independent(_ op: any LinearOperator) -> Bool {
-            if let shortlisted = op as? ShortlistHead { return independent(shortlisted.products) }
-            return (op as? QuantizedLinear)?.integerProduct != nil
-        }
-        return independent(weights.head) && weights.blocks.allSatisfy {
-            independent($0.attention) && independent($0.attentionProjection) && independent($0.fc) && independent($0.fcProjection)
-        }
-    }
+    var rowsAreIndependentOfTheBatch: Bool { products.allSatisfy { ($0 as? QuantizedLinear)?.integerProduct != nil } }
 
     /// Every row's hidden state after the last block (before the final LayerNorm), [R, C], of the last `run`.
     var hiddenStates: UnsafeMutablePointer<Float> { residual.pointer }
