@@ -90,37 +90,30 @@ public struct Sampler {
             let expanded = scratch
             return expanded.withUnsafeBufferPointer { next(logits: $0, history: history) }
         }
-        guard parameters.repetitionPenalty != 1 else { return pickListed(base, count: count, shortlist: shortlist) }
+        guard parameters.repetitionPenalty != 1 else { return pick(base, count: count, allowed: count, ids: shortlist) }
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: UnsafeBufferPointer(start: base, count: count))
-        let penalty = parameters.repetitionPenalty
         for token in history where token >= 0 && token < shortlist.vocabSize {
             let slot = Int(shortlist.slots[token])
             guard slot >= 0, slot < count else { continue }
-            scratch[slot] = scratch[slot] < 0 ? scratch[slot] * penalty : scratch[slot] / penalty
+            scratch[slot] = Self.penalised(scratch[slot], penalty: parameters.repetitionPenalty)
         }
         let adjusted = scratch
-        return adjusted.withUnsafeBufferPointer { pickListed($0.baseAddress!, count: count, shortlist: shortlist) }
-    }
-
-    /// `pick` over the first `count` logits of a compact row, every candidate mapped to its id.
-    private mutating func pickListed(_ row: UnsafePointer<Float>, count: Int, shortlist: OutputShortlist) -> Int {
-        if parameters.temperature == 0 {
-            return shortlist.tokens[LogitSelection.argmax(row, count: count)]
-        }
-        let scale = parameters.temperature == 1 ? 1 : 1 / parameters.temperature
-        let candidates = LogitSelection.topK(row, count: count, allowed: count, scale: scale, k: parameters.topK)
-            .map { (token: shortlist.tokens[$0.token], logit: $0.logit) }
-        return Self.draw(from: Self.nucleus(of: candidates, p: parameters.topP), uniform: generator.nextUniformDouble())
+        return adjusted.withUnsafeBufferPointer { pick($0.baseAddress!, count: count, allowed: count, ids: shortlist) }
     }
 
     /// Temperature, top-k, top-p and the draw over a row whose penalty is applied; ids at or
     /// above `allowed` count as −∞. The temperature is applied to the candidates as they are
-    /// selected (the same products `applyTemperature` makes), never to the whole row.
-    private mutating func pick(_ row: UnsafePointer<Float>, count: Int, allowed: Int) -> Int {
-        if parameters.temperature == 0 { return LogitSelection.argmax(row, count: allowed) }
+    /// selected (the same products `applyTemperature` makes), never to the whole row. With `ids`
+    /// the row is a compact one and each position stands for its listed token.
+    private mutating func pick(_ row: UnsafePointer<Float>, count: Int, allowed: Int, ids: OutputShortlist? = nil) -> Int {
+        if parameters.temperature == 0 {
+            let position = LogitSelection.argmax(row, count: allowed)
+            return ids?.tokens[position] ?? position
+        }
         let scale = parameters.temperature == 1 ? 1 : 1 / parameters.temperature
-        let candidates = LogitSelection.topK(row, count: count, allowed: allowed, scale: scale, k: parameters.topK)
+        var candidates = LogitSelection.topK(row, count: count, allowed: allowed, scale: scale, k: parameters.topK)
+        if let ids { candidates = candidates.map { (token: ids.tokens[$0.token], logit: $0.logit) } }
         return Self.draw(from: Self.nucleus(of: candidates, p: parameters.topP), uniform: generator.nextUniformDouble())
     }
 
@@ -131,10 +124,12 @@ public struct Sampler {
     public static func applyRepetitionPenalty(_ logits: inout [Float], penalty: Float, tokens: Set<Int>) {
         guard penalty != 1 else { return }
         for token in tokens where token >= 0 && token < logits.count {
-            let value = logits[token]
-            logits[token] = value < 0 ? value * penalty : value / penalty
+            logits[token] = penalised(logits[token], penalty: penalty)
         }
     }
+
+    /// A seen token's logit under the penalty: lowered whatever its sign.
+    static func penalised(_ logit: Float, penalty: Float) -> Float { logit < 0 ? logit * penalty : logit / penalty }
 
     public static func applyTemperature(_ logits: inout [Float], _ temperature: Float) {
         guard temperature != 1 else { return }
