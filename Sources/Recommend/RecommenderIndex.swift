@@ -70,7 +70,7 @@ public struct RecommenderIndex: Sendable {
     /// Replaces the stored index in one transaction.
     public func save(to database: ShopDatabase) throws {
         let weightsJSON = String(decoding: try JSONEncoder().encode(weights), as: UTF8.self)
-        try database.queue.write { db in
+        try database.connections.write { db in
             try db.execute(sql: "DELETE FROM product_embeddings")
             try db.execute(sql: "DELETE FROM recommender_index")
             let insert = try db.makeStatement(sql: "INSERT INTO product_embeddings (stock_code, vector) VALUES (?, ?)")
@@ -91,7 +91,7 @@ public struct RecommenderIndex: Sendable {
         let path = database.path
         let rerun = "run `recommend index --db \(path) --model DIR`"
         let totals = try database.totals()
-        return try database.queue.read { db in
+        return try database.connections.read { db in
             guard let meta = try Row.fetchOne(db, sql: "SELECT * FROM recommender_index WHERE id = 1") else {
                 throw RecommendError("\(path) has no recommender index; \(rerun)")
             }

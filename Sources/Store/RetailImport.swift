@@ -50,7 +50,7 @@ public enum RetailImport {
         do {
             let database = try ShopDatabase(path: databasePath, migrate: true)
             var summary = ImportSummary(csv: counts)
-            try database.queue.write { db in try write(lines, into: db, summary: &summary) }
+            try database.connections.write { db in try write(lines, into: db, summary: &summary) }
             return summary
         } catch {
             if !existed {

@@ -78,7 +78,7 @@ public struct ShopAccounts: Sendable {
             throw AccountError.invalid("the password must be 1-\(Self.maxPasswordBytes) bytes long")
         }
         let hash = Bcrypt.hash(password, cost: cost)
-        try database.queue.write { db in
+        try database.connections.write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM users WHERE username = ?", arguments: [account.username]) == true {
                 throw AccountError.exists(account.username)
             }
@@ -92,7 +92,7 @@ public struct ShopAccounts: Sendable {
     /// The account when `password` is right, nil otherwise. An unknown username is checked against
     /// a dummy hash of the same cost, so the time taken does not reveal which usernames exist.
     public func authenticate(username: String, password: String) throws -> Account? {
-        let row = try database.queue.read { db in
+        let row = try database.connections.read { db in
             try Row.fetchOne(db, sql: "SELECT role, customer_id, password_hash FROM users WHERE username = ?", arguments: [username])
         }
         guard let row else {
@@ -108,7 +108,7 @@ public struct ShopAccounts: Sendable {
     /// The account named `username`, or nil: a token's subject is looked up on each request, so a
     /// deleted account's tokens stop working.
     public func account(_ username: String) throws -> Account? {
-        try database.queue.read { db in
+        try database.connections.read { db in
             try Row.fetchOne(db, sql: "SELECT role, customer_id FROM users WHERE username = ?", arguments: [username])
         }.flatMap { row in
             AccountRole(rawValue: row["role"]).map { Account(username: username, role: $0, customer: row["customer_id"]) }

@@ -68,7 +68,7 @@ public struct CustomerSummary: Sendable, Equatable {
 extension ShopDatabase {
     public func recordInteraction(customer: Int, kind: InteractionKind, stockCode: String?, query: String?) throws -> StoredInteraction {
         let createdAt = ShopClock.timestamp()
-        let id = try queue.write { db in
+        let id = try connections.write { db in
             try db.execute(sql: "INSERT INTO interactions (customer_id, type, stock_code, query, created_at) VALUES (?, ?, ?, ?, ?)",
                            arguments: [customer, kind.rawValue, stockCode, query, createdAt])
             return Int(db.lastInsertedRowID)
@@ -78,7 +78,7 @@ extension ShopDatabase {
 
     /// The customer's interactions, newest first.
     public func interactions(customer: Int, limit: Int) throws -> [StoredInteraction] {
-        try queue.read { db in
+        try connections.read { db in
             // Cached: every recommendations request reads the customer's clicks.
             try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT id, type, stock_code, query, created_at FROM interactions
@@ -94,7 +94,7 @@ extension ShopDatabase {
 
     public func recordServed(customer: Int, items: [ServedItem]) throws {
         let json = String(decoding: try JSONEncoder().encode(items), as: UTF8.self)
-        try queue.write { db in
+        try connections.write { db in
             // Cached: every recommendations answer is recorded.
             try db.cachedStatement(sql: "INSERT INTO served_recommendations (customer_id, served_at, items) VALUES (?, ?, ?)")
                 .execute(arguments: [customer, ShopClock.timestamp(), json])
@@ -103,7 +103,7 @@ extension ShopDatabase {
 
     /// The recommendations served to the customer, newest first.
     public func served(customer: Int, limit: Int) throws -> [ServedRecommendations] {
-        let rows = try queue.read { db in
+        let rows = try connections.read { db in
             try Row.fetchAll(db, sql: "SELECT served_at, items FROM served_recommendations WHERE customer_id = ? ORDER BY id DESC LIMIT ?",
                              arguments: [customer, limit])
         }
@@ -115,7 +115,7 @@ extension ShopDatabase {
 
     /// The customer's purchase lines, newest first (within an invoice, in the invoice's order).
     public func purchases(customer: Int, limit: Int) throws -> [PurchaseRecord] {
-        try queue.read { db in
+        try connections.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT l.invoice_no, i.date, l.stock_code, COALESCE(p.name, l.description), l.quantity, l.unit_price
                 FROM invoices i JOIN purchase_lines l ON l.invoice_no = i.invoice_no
@@ -130,7 +130,7 @@ extension ShopDatabase {
 
     /// A page of customers, most invoices first, and how many there are in all.
     public func customerPage(limit: Int, offset: Int) throws -> (customers: [CustomerSummary], total: Int) {
-        try queue.read { db in
+        try connections.read { db in
             let page = try Row.fetchAll(db, sql: """
                 SELECT c.id, c.country, COUNT(i.invoice_no) AS invoices, MAX(i.date)
                 FROM customers c JOIN invoices i ON i.customer_id = c.id

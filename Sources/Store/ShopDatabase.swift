@@ -24,8 +24,11 @@ public struct StoreTotals: Sendable, Equatable {
 /// (`ShopSchema`), and read by the recommenders. `RetailImport` writes it.
 public final class ShopDatabase: Sendable {
     public let path: String
-    /// The connection, for code that adds its own tables through later `ShopSchema` migrations.
-    public let queue: DatabaseQueue
+    /// The connections: a `DatabasePool` (one writer, readers beside it, as WAL allows) when the
+    /// file is writable, one read-only connection otherwise. Readers never wait for a writer's
+    /// commit, and a read on the pool's read-only connections leaves prepared statements valid —
+    /// a read on a writable connection toggles `PRAGMA query_only`, which expires them all.
+    public let connections: any DatabaseWriter
 
     /// Opens an existing shop database and checks its schema version; with `migrate`, creates the
     /// file when it is missing and brings an older schema to this build's version. `readOnly` is
@@ -51,11 +54,13 @@ public final class ShopDatabase: Sendable {
         // A full import touches ~50 MB of pages; SQLite's default 2 MB cache would re-read index pages.
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -65536") }
         do {
-            queue = try DatabaseQueue(path: path, configuration: configuration)
+            connections = configuration.readonly
+                ? try DatabaseQueue(path: path, configuration: configuration)
+                : try DatabasePool(path: path, configuration: configuration)
             if migrate {
-                try ShopSchema.migrate(queue, path: path)
+                try ShopSchema.migrate(connections, path: path)
             } else {
-                try ShopSchema.check(queue, path: path, requireCurrent: true)
+                try ShopSchema.check(connections, path: path, requireCurrent: true)
             }
         } catch let error as DatabaseError {
             throw StoreError("cannot open database \(path): \(error.message ?? "\(error)")")
@@ -77,7 +82,7 @@ public final class ShopDatabase: Sendable {
     /// Every purchase line in store order: the imported files' order, so a store made from one
     /// file gives back exactly the lines `RetailCSV` reads from it.
     public func purchaseLines() throws -> [PurchaseLine] {
-        try queue.read { db in
+        try connections.read { db in
             var lines: [PurchaseLine] = []
             lines.reserveCapacity(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM purchase_lines") ?? 0)
             try Self.forEachStoredLine(db) { _, line in lines.append(line) }
@@ -87,27 +92,27 @@ public final class ShopDatabase: Sendable {
 
     /// The catalogue, by stock code.
     public func products() throws -> [Product] {
-        try queue.read { db in
+        try connections.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM products ORDER BY stock_code").map(Self.product)
         }
     }
 
     public func product(_ stockCode: String) throws -> Product? {
-        try queue.read { db in
+        try connections.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM products WHERE stock_code = ?", arguments: [stockCode]).map(Self.product)
         }
     }
 
     /// A customer with their invoice count and first and last purchase, or nil for an unknown id.
     public func customer(_ id: Int) throws -> Customer? {
-        try queue.read { db in
+        try connections.read { db in
             try Row.fetchOne(db, sql: Self.customerSQL + " WHERE c.id = ? GROUP BY c.id", arguments: [id]).map(Self.customer)
         }
     }
 
     /// Every customer, by id.
     public func customers() throws -> [Customer] {
-        try queue.read { db in
+        try connections.read { db in
             try Row.fetchAll(db, sql: Self.customerSQL + " GROUP BY c.id ORDER BY c.id").map(Self.customer)
         }
     }
@@ -122,7 +127,7 @@ public final class ShopDatabase: Sendable {
     }
 
     public func totals() throws -> StoreTotals {
-        try queue.read { db in try Self.totals(db) }
+        try connections.read { db in try Self.totals(db) }
     }
 
     static func totals(_ db: Database) throws -> StoreTotals {

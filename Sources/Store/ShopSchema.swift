@@ -130,16 +130,16 @@ public enum ShopSchema {
 
     /// Brings `db` to `version`, or fails for a database this build cannot read: one from a newer
     /// build (unknown migrations or a higher version) or a SQLite file that is not a shop database.
-    static func migrate(_ queue: DatabaseQueue, path: String) throws {
-        try check(queue, path: path, requireCurrent: false)
-        try migrator.migrate(queue)
-        try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA user_version = \(version)") }
+    static func migrate(_ connections: some DatabaseWriter, path: String) throws {
+        try check(connections, path: path, requireCurrent: false)
+        try migrator.migrate(connections)
+        try connections.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA user_version = \(version)") }
     }
 
-    /// Fails unless `queue` holds a shop database this build can read; with `requireCurrent`, also
-    /// when its version is older than this build's (it needs `migrate`).
-    static func check(_ queue: DatabaseQueue, path: String, requireCurrent: Bool) throws {
-        try queue.read { db in
+    /// Fails unless `connections` hold a shop database this build can read; with `requireCurrent`,
+    /// also when its version is older than this build's (it needs `migrate`).
+    static func check(_ connections: some DatabaseReader, path: String, requireCurrent: Bool) throws {
+        try connections.read { db in
             let recorded = try recordedVersion(db)
             let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
             if recorded == 0 && !tables.isEmpty && !tables.contains("grdb_migrations") {

@@ -76,8 +76,8 @@ final class ShopFixture: @unchecked Sendable {
         try accounts.addAdmin("admin", password: Self.adminPassword)
         try accounts.addCustomer(customerA, password: Self.customerPassword)
         try accounts.addCustomer(customerB, password: Self.customerPassword)
-        try database.queue.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
-        try database.queue.close()
+        try database.connections.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+        try database.connections.close()
     }
 
     /// The sample's header and its rows of the `productCount` stock codes with the most rows. The

@@ -31,7 +31,7 @@ final class ShopAccountsTests: XCTestCase {
         XCTAssertThrowsError(try accounts.addAdmin("long", password: String(repeating: "p", count: 73)), "bcrypt reads 72 bytes")
         XCTAssertThrowsError(try accounts.addAdmin("empty", password: ""))
 
-        let hashes = try database.queue.read { db in try String.fetchAll(db, sql: "SELECT password_hash FROM users ORDER BY username") }
+        let hashes = try database.connections.read { db in try String.fetchAll(db, sql: "SELECT password_hash FROM users ORDER BY username") }
         XCTAssertEqual(hashes.count, 2)
         XCTAssertTrue(hashes.allSatisfy { $0.hasPrefix("$2b$04$") && !$0.contains("pw-") }, "\(hashes)")
 

@@ -26,7 +26,7 @@ final class ShopDatabaseTests: XCTestCase {
         // FNV-1a of the reference's `names.setdefault(code, description)` over the sample, as
         // "code\tdescription" lines in code order, computed in Python.
         XCTAssertEqual(fnv1a(products.map { "\($0.stockCode)\t\($0.firstDescription)" }.joined(separator: "\n")), 0xa814_940f_f54f_41f1)
-        let journal = try shop.queue.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        let journal = try shop.connections.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         XCTAssertEqual(journal, "wal")
     }
 
@@ -40,7 +40,7 @@ final class ShopDatabaseTests: XCTestCase {
         let before = try Data(contentsOf: URL(fileURLWithPath: database))
         let shop = try ShopDatabase(path: database, readOnly: true)
         XCTAssertEqual(try shop.products().map(\.stockCode), ["85123A"])
-        XCTAssertThrowsError(try shop.queue.write { db in try db.execute(sql: "DELETE FROM products") })
+        XCTAssertThrowsError(try shop.connections.write { db in try db.execute(sql: "DELETE FROM products") })
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: database)), before)
     }
 
