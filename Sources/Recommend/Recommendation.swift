@@ -1,3 +1,5 @@
+import Store
+
 /// The evidence behind a recommendation, as data: the facts a narrative may state and a
 /// grounding check compares against. Encoded as `{"kind": "bought-together", "with": "85123A",
 /// "customers": 41}` and so on.
@@ -82,5 +84,45 @@ extension Reason: Codable {
 extension RecommendedItem: Codable {
     private enum CodingKeys: String, CodingKey {
         case stockCode = "stock_code", name, price, score, reasons
+    }
+}
+
+/// The same JSON as the Codable conformances give, written directly: the recommendations route
+/// answers with it on every request.
+extension Reason {
+    public func write(to json: inout JSONText) {
+        json.object {
+            switch self {
+            case let .boughtTogether(with, customers):
+                $0.key("customers"); $0.integer(customers)
+                $0.key("kind"); $0.string("bought-together")
+                $0.key("with"); $0.string(with)
+            case let .similar(to, cosine):
+                $0.key("cosine"); $0.number(cosine)
+                $0.key("kind"); $0.string("similar")
+                $0.key("to"); $0.string(to)
+            case let .boughtBefore(times):
+                $0.key("kind"); $0.string("bought-before")
+                $0.key("times"); $0.integer(times)
+            case let .trending(orders30d):
+                $0.key("kind"); $0.string("trending")
+                $0.key("orders_30d"); $0.integer(orders30d)
+            case let .popular(customers):
+                $0.key("customers"); $0.integer(customers)
+                $0.key("kind"); $0.string("popular")
+            }
+        }
+    }
+}
+
+extension RecommendedItem {
+    public func write(to json: inout JSONText) {
+        json.object {
+            $0.key("name"); $0.string(name)
+            $0.key("price"); $0.number(price)
+            $0.key("reasons"); $0.array(reasons) { $1.write(to: &$0) }
+            $0.key("score"); $0.number(score)
+            $0.key("stock_code"); $0.string(stockCode)
+        }
     }
 }

@@ -12,6 +12,15 @@ public struct CustomerRecommendations: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case customer, coldStart = "cold_start", items
     }
+
+    /// The same JSON as `JSONEncoder` gives with sorted keys, written directly (`JSONText`).
+    public func write(to json: inout JSONText) {
+        json.object {
+            $0.key("cold_start"); $0.boolean(coldStart)
+            $0.key("customer"); $0.integer(customer)
+            $0.key("items"); $0.array(items) { $1.write(to: &$0) }
+        }
+    }
 }
 
 /// The recommender over a whole shop database and its index: every method fit on all purchase

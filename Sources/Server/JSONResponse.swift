@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Store
 
 /// JSON bodies with snake_case keys written out by each type's CodingKeys, as the OpenAI API spells them.
 enum JSONResponse {
@@ -7,6 +8,12 @@ enum JSONResponse {
         let data = (try? encoder.encode(value)) ?? Data(#"{"error":{"message":"response encoding failed","type":"server_error","param":null,"code":null}}"#.utf8)
         return Response(status: status, headers: [.contentType: "application/json"],
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// A body already written as JSON text (`JSONText`), for the answers on the hot paths.
+    static func make(_ json: JSONText, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: json.bytes)))
     }
 
     static func encode(_ value: some Encodable) throws -> Data {

@@ -36,6 +36,15 @@ public struct ServedItem: Sendable, Equatable, Codable {
         try container.encode(name, forKey: .name)
         try container.encode(narrative, forKey: .narrative)
     }
+
+    /// The same JSON as `encode(to:)` gives, written directly (`JSONText`).
+    public func write(to json: inout JSONText) {
+        json.object {
+            $0.key("name"); $0.string(name)
+            $0.key("narrative"); $0.string(narrative)
+            $0.key("stock_code"); $0.string(stockCode)
+        }
+    }
 }
 
 public struct ServedRecommendations: Sendable, Equatable {
@@ -93,7 +102,9 @@ extension ShopDatabase {
     }
 
     public func recordServed(customer: Int, items: [ServedItem]) throws {
-        let json = String(decoding: try JSONEncoder().encode(items), as: UTF8.self)
+        var text = JSONText()
+        text.array(items) { $1.write(to: &$0) }
+        let json = String(decoding: text.bytes, as: UTF8.self)
         try connections.write { db in
             // Cached: every recommendations answer is recorded.
             try db.cachedStatement(sql: "INSERT INTO served_recommendations (customer_id, served_at, items) VALUES (?, ?, ?)")

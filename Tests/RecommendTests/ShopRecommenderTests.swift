@@ -98,6 +98,14 @@ final class ShopRecommenderTests: XCTestCase {
         XCTAssertTrue(cold.items.allSatisfy { $0.reasons.contains { if case .popular = $0 { true } else { false } } })
         let json = String(decoding: try JSONEncoder().encode(cold), as: UTF8.self)
         XCTAssertTrue(json.contains("\"cold_start\":true"), json)
+        // The server writes answers with JSONText: the same bytes as the sorted Codable form.
+        let sorted = JSONEncoder()
+        sorted.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        for served in [answer, unseen, cold] {
+            var text = JSONText()
+            served.write(to: &text)
+            XCTAssertEqual(String(decoding: text.bytes, as: UTF8.self), String(decoding: try sorted.encode(served), as: UTF8.self))
+        }
 
         XCTAssertThrowsError(try recommender.recommend(customer: id, k: 0))
         XCTAssertThrowsError(try recommender.recommend(customer: id, k: data.itemCount + 1)) { error in

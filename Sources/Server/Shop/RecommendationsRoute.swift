@@ -30,7 +30,9 @@ enum RecommendationsRoute {
                 try services.database.recordServed(customer: id, items: answer.items.map {
                     ServedItem(stockCode: $0.stockCode, name: $0.name, narrative: nil)
                 })
-                return JSONResponse.make(answer)
+                var json = JSONText(capacity: 512 * answer.items.count)
+                answer.write(to: &json)
+                return JSONResponse.make(json)
             }
             guard let narration = services.narration else {
                 throw APIError(status: .serviceUnavailable, message: "This server has no narrator: narrate=true needs `serve --narrator DIR`.",
