@@ -240,10 +240,7 @@ extension Q4Matrix {
             // The helper's "rows" are tiles here.
             return forEachQuantizedRowRange(rows: tiles.count, byteCount: tiles.byteCount, inputRows: n, threads: threads, body)
         }
-        let tilesPerPart = (tiles.count + threadCount - 1) / threadCount
-        SpinPool.forEach((tiles.count + tilesPerPart - 1) / tilesPerPart, threads: threadCount) { part in
-            body(part * tilesPerPart..<min(tiles.count, (part + 1) * tilesPerPart))
-        }
+        SpinPool.forEachRange(tiles.count, parts: threadCount, threads: threadCount) { body($1) }
     }
 
     /// Output-row ranges of a batch-1 product over the `SpinPool`: every projection of a
@@ -256,9 +253,8 @@ extension Q4Matrix {
         let threadCount = min(threads ?? (byteCount >= Self.decodingParallelMinimumBytes ? Parallel.coreCount : 1), quads)
         guard threadCount > 1 else { return body(0..<rows) }
         let parts = min(quads, max(4 * threadCount, byteCount / (128 * 1024)))
-        let quadsPerPart = (quads + parts - 1) / parts
-        SpinPool.forEach((quads + quadsPerPart - 1) / quadsPerPart, threads: threadCount) { part in
-            body(part * quadsPerPart * 4..<min(rows, (part + 1) * quadsPerPart * 4))
+        SpinPool.forEachRange(quads, parts: parts, threads: threadCount) { _, range in
+            body(range.lowerBound * 4..<min(rows, range.upperBound * 4))
         }
     }
 

@@ -43,4 +43,14 @@ public enum SpinPool {
             }
         }
     }
+
+    /// `forEach` over `0..<count` cut into contiguous ranges of ⌈count / parts⌉ (the last one
+    /// shorter, none empty): `body(part, range)` once for each.
+    public static func forEachRange(_ count: Int, parts: Int, threads: Int, _ body: (Int, Range<Int>) -> Void) {
+        guard count > 0, parts > 0 else { return }
+        let perPart = (count + parts - 1) / parts
+        forEach((count + perPart - 1) / perPart, threads: threads) { part in
+            body(part, part * perPart..<min(count, (part + 1) * perPart))
+        }
+    }
 }

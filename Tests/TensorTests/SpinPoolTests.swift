@@ -152,4 +152,21 @@ final class SpinPoolTests: XCTestCase {
         }
         XCTAssertEqual(results.withLock { $0 }, [[Int]](repeating: [Int](repeating: 1, count: 300), count: 200))
     }
+
+    func testRangesCoverEveryIndexOnceInContiguousEqualParts() {
+        for (count, parts) in [(1, 1), (7, 2), (10, 3), (10, 4), (13, 10), (3, 8), (100, 7)] {
+            let seen = Mutex<[(part: Int, range: Range<Int>)]>([])
+            SpinPool.forEachRange(count, parts: parts, threads: 2) { part, range in seen.withLock { $0.append((part, range)) } }
+            let ranges = seen.withLock { $0 }.sorted { $0.part < $1.part }
+            let perPart = (count + parts - 1) / parts
+            XCTAssertEqual(ranges.map(\.part), Array(0..<ranges.count), "\(count) in \(parts)")
+            XCTAssertLessThanOrEqual(ranges.count, parts)
+            XCTAssertEqual(ranges.flatMap { Array($0.range) }, Array(0..<count), "\(count) in \(parts)")
+            for (part, range) in ranges {
+                XCTAssertEqual(range.lowerBound, part * perPart)
+                XCTAssertFalse(range.isEmpty)
+            }
+        }
+        SpinPool.forEachRange(0, parts: 2, threads: 2) { _, _ in XCTFail("nothing to run") }
+    }
 }

@@ -189,14 +189,12 @@ public final class BatchedGenerator {
                                 events: [SequenceID: TokenEvent]) -> [SequenceID: TokenEvent] {
         var events = events
         for index in scheduled { sequences[index].pendingStart += 1 }
-        let parts = min(partForwards.count, segments.count), partSize = (segments.count + parts - 1) / parts
+        let parts = min(partForwards.count, segments.count)
         let forwards = partForwards
         var sampled = [TokenEvent](repeating: TokenEvent(token: nil, stopReason: nil), count: segments.count)
         sequences.withUnsafeMutableBufferPointer { sequences in
             sampled.withUnsafeMutableBufferPointer { sampled in
-                SpinPool.forEach(parts, threads: parts) { part in
-                    let range = (part * partSize)..<min(segments.count, (part + 1) * partSize)
-                    guard !range.isEmpty else { return }
+                SpinPool.forEachRange(segments.count, parts: parts, threads: parts) { part, range in
                     Parallel.serially {
                         forwards[part].run(Array(segments[range]))
                         for (row, k) in range.enumerated() {
